@@ -1,0 +1,9 @@
+/**
+ * The public API of the DARE library: the only entry point that `cli/`,
+ * `fuse-like-watch/` and users import.
+ * @module
+ */
+export { DareError, isDareError, DARE_ERROR_CODES } from './errors.js';
+export type { DareErrorCode } from './errors.js';
+export { base32Encode, base32Decode } from './encoding/base32.js';
+export { base64urlEncode, base64urlDecode } from './encoding/base64url.js';
