@@ -146,6 +146,10 @@ export class Assembler {
         return;
       case 'dictionary-hash':
         return this.insertDictionary(h.code, data);
+      case 'bignum':
+      case 'text-string':
+        this.valueBytes += data.length;
+        return this.item(decodeAtom(h, data, this.strict));
       default:
         return this.item(decodeAtom(h, data, this.strict));
     }

@@ -15,7 +15,6 @@
  * is wrong for non-ASCII text).
  * @module
  */
-import { DareError } from '../errors.js';
 import { type JsonValue, utf8Length } from './value.js';
 
 /** Tag bytes of draft-hallambaker-jsonbcd-21 Tables 1 to 4 (base codes; add k for the length width). */
@@ -116,6 +115,7 @@ export function objectEnd(): Uint8Array { return Uint8Array.of(JSONB.OBJECT_END)
 class ByteSink {
   private parts: Uint8Array[] = [];
   private buf = new Uint8Array(SCRATCH);
+  private view = new DataView(this.buf.buffer);
   private pos = 0;
 
   private room(n: number): void {
@@ -126,6 +126,7 @@ class ByteSink {
     if (this.pos === 0) return;
     this.parts.push(this.buf.subarray(0, this.pos));
     this.buf = new Uint8Array(SCRATCH);
+    this.view = new DataView(this.buf.buffer);
     this.pos = 0;
   }
 
@@ -141,6 +142,13 @@ class ByteSink {
     this.buf[this.pos] = base + k;
     putUint(this.buf, this.pos + 1, length, w);
     this.pos += 1 + w;
+  }
+
+  float64(v: number): void {
+    this.room(9);
+    this.buf[this.pos] = JSONB.FLOAT64;
+    this.view.setFloat64(this.pos + 1, v, false);
+    this.pos += 9;
   }
 
   bytes(b: Uint8Array): void {
@@ -218,10 +226,7 @@ function writeNumber(sink: ByteSink, v: number): void {
     else sink.header(JSONB.NEGATIVE_INT, -v);
     return;
   }
-  const tmp = new Uint8Array(9);
-  tmp[0] = JSONB.FLOAT64;
-  new DataView(tmp.buffer).setFloat64(1, Number.isNaN(v) ? NaN : v, false);
-  sink.bytes(tmp);
+  sink.float64(Number.isNaN(v) ? NaN : v);
 }
 
 function writeString(sink: ByteSink, s: string): void {
@@ -357,9 +362,4 @@ export function encodeJsonC(value: JsonValue, options: JsonCOptions = {}): Uint8
   }
   writeValue(sink, value, 0, c);
   return sink.finish();
-}
-
-/** Guard used by readers that re-check a canonical encoding. */
-export function assertCanonical(ok: boolean, what: string): void {
-  if (!ok) throw new DareError('MALFORMED', `non-canonical encoding: ${what}`);
 }
