@@ -46,9 +46,17 @@ export function checkUdfBits(bits: number): number {
 /** The Typed Content Digest Value of §5.1.2: H(content-type ':' H(data)). */
 export function typedContentDigest(data: Uint8Array, contentType: string, alg: DigestAlgorithm = 'sha2'): Uint8Array {
   if (!(data instanceof Uint8Array)) throw new TypeError('"data" expected Uint8Array');
+  return typedContentDigestOfHash(digestHash(alg)(data), contentType, alg);
+}
+
+/**
+ * The TCDV from H(data) already computed (by a streaming hasher over a large file):
+ * H(content-type ':' dataHash).
+ */
+export function typedContentDigestOfHash(dataHash: Uint8Array, contentType: string, alg: DigestAlgorithm = 'sha2'): Uint8Array {
+  if (!(dataHash instanceof Uint8Array) || dataHash.length !== 64) throw new RangeError('"dataHash" expected a 64-byte digest');
   if (typeof contentType !== 'string') throw new TypeError('"contentType" expected a string');
-  const h = digestHash(alg);
-  return h(concatBytes(utf8(contentType), utf8(':'), h(data)));
+  return digestHash(alg)(concatBytes(utf8(contentType), utf8(':'), dataHash));
 }
 
 /** Number of trailing zero bits of `value`, last octet first, low bits first. */
@@ -78,8 +86,23 @@ export function compressionLevel(tcdv: Uint8Array): number {
 
 /** The full binary value (type octet || 64-octet TCDV) of a content digest UDF. */
 export function contentDigestBinary(data: Uint8Array, contentType: string, alg: DigestAlgorithm = 'sha2'): Uint8Array {
-  const tcdv = typedContentDigest(data, contentType, alg);
+  return binaryOfTcdv(typedContentDigest(data, contentType, alg), alg);
+}
+
+function binaryOfTcdv(tcdv: Uint8Array, alg: DigestAlgorithm): Uint8Array {
   return concatBytes(Uint8Array.of(digestTypeCode(alg, compressionLevel(tcdv))), tcdv);
+}
+
+/** The full binary value of a content digest UDF from a streamed H(data). */
+export function contentDigestBinaryOfHash(dataHash: Uint8Array, contentType: string, alg: DigestAlgorithm = 'sha2'): Uint8Array {
+  return binaryOfTcdv(typedContentDigestOfHash(dataHash, contentType, alg), alg);
+}
+
+/** The content digest UDF from H(data) computed by a streaming hasher (SHA-2-512 or SHA-3-512 to match `alg`). */
+export function contentDigestOfHash(dataHash: Uint8Array, contentType: string, options: ContentDigestOptions = {}): string {
+  const bits = checkUdfBits(options.bits ?? DEFAULT_UDF_BITS);
+  const alg = options.alg ?? 'sha2';
+  return formatUdf(contentDigestBinaryOfHash(dataHash, contentType, alg), bits);
 }
 
 export interface ContentDigestOptions {

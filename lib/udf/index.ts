@@ -13,6 +13,7 @@ export { formatUdf, parseUdf, normalizeUdf, udfMatches, MAX_UDF_CHARS } from './
 export type { Udf } from './presentation.js';
 export {
   contentDigest, contentDigestBinary, contentDigestMatches, typedContentDigest, compressionLevel,
+  contentDigestOfHash, contentDigestBinaryOfHash, typedContentDigestOfHash,
   DEFAULT_UDF_BITS, MIN_UDF_BITS, MAX_UDF_BITS,
 } from './digest.js';
 export type { ContentDigestOptions } from './digest.js';

@@ -1,0 +1,16 @@
+/**
+ * The list of top-level commands. Each module exports a factory taking the
+ * process edges (Io) and returning a yargs CommandModule.
+ * @module
+ */
+import type { CommandModule } from 'yargs';
+import type { Io } from '../io.js';
+import { hashCommand } from './hash.js';
+import { keyCommand } from './key.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Command = CommandModule<any, any>;
+
+export function commands(io: Io): Command[] {
+  return [hashCommand(io), keyCommand(io)];
+}

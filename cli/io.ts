@@ -1,0 +1,119 @@
+/**
+ * The process edges the CLI touches, injectable so that tests can run
+ * commands in-process: standard streams, environment and terminal state.
+ * @module
+ */
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { dirname, basename, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DareError } from '../lib/index.js';
+
+export interface Io {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  env: Record<string, string | undefined>;
+  /** True when stderr is a terminal: progress is shown only then. */
+  stderrIsTTY: boolean;
+}
+
+export function processIo(): Io {
+  return {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    stderrIsTTY: Boolean(process.stderr.isTTY),
+  };
+}
+
+/** Opens FILE for reading, or stdin for `-`, turning fs errors into DareError('IO'). */
+export async function openInput(io: Io, path: string): Promise<AsyncIterable<Uint8Array>> {
+  if (path === '-') return io.stdin;
+  try {
+    const st = await fs.stat(path);
+    if (st.isDirectory()) throw new DareError('IO', `${path}: is a directory`);
+  } catch (e) {
+    throw ioError(e, path);
+  }
+  return createReadStream(path, { highWaterMark: 1 << 20 });
+}
+
+/** Reads a whole small input (a key file, a share list) into memory, with a size cap. */
+export async function readSmallInput(io: Io, path: string, max = 16 << 20): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let n = 0;
+  for await (const c of await openInput(io, path)) {
+    const b = c instanceof Uint8Array ? c : Buffer.from(c as string);
+    n += b.length;
+    if (n > max) throw new DareError('LIMIT_EXCEEDED', `${path}: larger than ${max} bytes`);
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks);
+}
+
+export function ioError(e: unknown, path: string): DareError {
+  if (e instanceof DareError) return e;
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  const why: Record<string, string> = {
+    ENOENT: 'no such file or directory',
+    EACCES: 'permission denied',
+    EISDIR: 'is a directory',
+    ENOSPC: 'no space left on device',
+    EEXIST: 'already exists',
+    EPIPE: 'broken pipe',
+  };
+  const msg = (code && why[code]) ?? (e instanceof Error ? e.message : String(e));
+  return new DareError(code === 'EEXIST' ? 'OUTPUT_EXISTS' : 'IO', `${path}: ${msg}`, { cause: e });
+}
+
+/**
+ * Writes a stream to `path` atomically: into a temporary file beside it, renamed
+ * into place only when `source` ends without error. On any failure the temporary
+ * file is removed and nothing is left at `path`. Refuses to replace an existing
+ * file unless `force`.
+ */
+export async function writeFileAtomic(path: string, source: AsyncIterable<Uint8Array>, force: boolean, mode = 0o644): Promise<void> {
+  if (!force && (await exists(path))) {
+    throw new DareError('OUTPUT_EXISTS', `${path}: already exists (use --force to overwrite)`);
+  }
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await pipeline(source, createWriteStream(tmp, { flags: 'wx', mode }));
+    if (!force && (await exists(path))) {
+      throw new DareError('OUTPUT_EXISTS', `${path}: already exists (use --force to overwrite)`);
+    }
+    await fs.rename(tmp, path);
+  } catch (e) {
+    await fs.rm(tmp, { force: true });
+    throw ioError(e, path);
+  }
+}
+
+/** Writes `source` to stdout (for `-`) or atomically to a file. */
+export async function writeOutput(io: Io, path: string, source: AsyncIterable<Uint8Array>, force: boolean, mode?: number): Promise<void> {
+  if (path === '-') {
+    try {
+      await pipeline(source, io.stdout, { end: false });
+    } catch (e) {
+      throw ioError(e, 'stdout');
+    }
+    return;
+  }
+  await writeFileAtomic(path, source, force, mode);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await fs.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function writeLine(stream: Writable, line: string): void {
+  stream.write(line + '\n');
+}
