@@ -10,7 +10,7 @@ import type { Argv } from 'yargs';
 import { isDareError } from '../lib/index.js';
 import { HintedError, UsageError } from './errors.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
-import type { Io } from './io.js';
+import { STDIO_TOKEN, type Io } from './io.js';
 import { commands } from './commands/index.js';
 
 export function buildParser(argv: string[], io: Io): Argv {
@@ -38,6 +38,7 @@ export function buildParser(argv: string[], io: Io): Argv {
 /** Runs the CLI and resolves to the process exit code. */
 export async function run(argv: string[], io: Io): Promise<number> {
   const debug = argv.includes('--debug');
+  argv = argv.map((a) => (a === '-' ? STDIO_TOKEN : a));
   try {
     let helpText = '';
     await buildParser(argv, io).parseAsync(argv, {}, (_err, _args, output) => {

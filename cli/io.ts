@@ -10,6 +10,21 @@ import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DareError } from '../lib/index.js';
 
+/**
+ * yargs turns a bare `-` positional into `true`, so run() swaps every bare `-`
+ * argument for this token before parsing; commands test paths with isStdio().
+ */
+export const STDIO_TOKEN = '\u2010stdio';
+
+export function isStdio(path: string): boolean {
+  return path === '-' || path === STDIO_TOKEN;
+}
+
+/** How a path is named in messages. */
+export function displayPath(path: string): string {
+  return isStdio(path) ? '-' : path;
+}
+
 export interface Io {
   stdin: Readable;
   stdout: Writable;
@@ -31,7 +46,7 @@ export function processIo(): Io {
 
 /** Opens FILE for reading, or stdin for `-`, turning fs errors into DareError('IO'). */
 export async function openInput(io: Io, path: string): Promise<AsyncIterable<Uint8Array>> {
-  if (path === '-') return io.stdin;
+  if (isStdio(path)) return io.stdin;
   try {
     const st = await fs.stat(path);
     if (st.isDirectory()) throw new DareError('IO', `${path}: is a directory`);
@@ -94,7 +109,7 @@ export async function writeFileAtomic(path: string, source: AsyncIterable<Uint8A
 
 /** Writes `source` to stdout (for `-`) or atomically to a file. */
 export async function writeOutput(io: Io, path: string, source: AsyncIterable<Uint8Array>, force: boolean, mode?: number): Promise<void> {
-  if (path === '-') {
+  if (isStdio(path)) {
     try {
       await pipeline(source, io.stdout, { end: false });
     } catch (e) {

@@ -5,7 +5,7 @@
 import type { Argv } from 'yargs';
 import { checkContentDigestOfStream, contentDigestOfStream, contentTypeOf, digestStream, toHex, DareError } from '../../lib/index.js';
 import type { HashAlgorithm } from '../../lib/index.js';
-import { openInput, writeLine, type Io } from '../io.js';
+import { displayPath, isStdio, openInput, writeLine, type Io } from '../io.js';
 import { UsageError } from '../errors.js';
 import type { Command } from './index.js';
 
@@ -31,17 +31,18 @@ export function hashCommand(io: Io): Command {
               .example('dare hash udf release.tar --expect MDDK-7N6A-727A-JZNO-STRX-XKS7-DJAF', 'check a download')
               .example('cat data | dare hash udf - --cty application/json', 'fingerprint stdin'),
           handler: async (a: { file: string; cty?: string; alg: 'sha2' | 'sha3'; bits: number; expect?: string; json?: boolean }) => {
-            const cty = a.cty ?? (a.file === '-' ? 'application/octet-stream' : contentTypeOf(a.file));
+            const cty = a.cty ?? (isStdio(a.file) ? 'application/octet-stream' : contentTypeOf(a.file));
+            const name = displayPath(a.file);
             const input = await openInput(io, a.file);
             if (a.expect !== undefined) {
               const { matches, actual } = await checkContentDigestOfStream(input, cty, a.expect);
-              if (a.json) writeLine(io.stdout, JSON.stringify({ file: a.file, contentType: cty, udf: actual, expected: a.expect, matches }));
-              if (!matches) throw new DareError('MISMATCH', `${a.file}: digest ${actual} does not match ${a.expect} (content type ${cty})`);
+              if (a.json) writeLine(io.stdout, JSON.stringify({ file: name, contentType: cty, udf: actual, expected: a.expect, matches }));
+              if (!matches) throw new DareError('MISMATCH', `${name}: digest ${actual} does not match ${a.expect} (content type ${cty})`);
               return;
             }
             const bits = checkBits(a.bits);
             const udf = await contentDigestOfStream(input, cty, { alg: a.alg, bits });
-            writeLine(io.stdout, a.json ? JSON.stringify({ file: a.file, contentType: cty, alg: a.alg, bits, udf }) : udf);
+            writeLine(io.stdout, a.json ? JSON.stringify({ file: name, contentType: cty, alg: a.alg, bits, udf }) : udf);
           },
         })
         .command({
@@ -54,7 +55,7 @@ export function hashCommand(io: Io): Command {
               .example('dare hash digest big.iso --alg sha256', 'same as sha256sum'),
           handler: async (a: { file: string; alg: string; json?: boolean }) => {
             const digest = toHex(await digestStream(await openInput(io, a.file), DIGESTS[a.alg] as HashAlgorithm));
-            writeLine(io.stdout, a.json ? JSON.stringify({ file: a.file, alg: a.alg, digest }) : digest);
+            writeLine(io.stdout, a.json ? JSON.stringify({ file: displayPath(a.file), alg: a.alg, digest }) : digest);
           },
         })
         .demandCommand(1, 'hash needs a subcommand: udf or digest'),
