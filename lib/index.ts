@@ -5,7 +5,7 @@
  */
 export { DareError, isDareError, DARE_ERROR_CODES } from './errors.js';
 export type { DareErrorCode } from './errors.js';
-export { toHex, fromHex } from './internal/bytes.js';
+export { toHex, fromHex, utf8, fromUtf8 } from './internal/bytes.js';
 export { base32Encode, base32Decode } from './encoding/base32.js';
 export { base64urlEncode, base64urlDecode } from './encoding/base64url.js';
 export { contentTypeOf, DEFAULT_CONTENT_TYPE } from './content-type.js';
@@ -14,3 +14,14 @@ export type { StreamUdfOptions } from './hash.js';
 export { getBackend, setBackend } from './crypto/backend-select.js';
 export type { HashAlgorithm, SymmetricBackend } from './crypto/backend.js';
 export * from './udf/index.js';
+export type { AgreementCurve, SignatureCurve, RecipientKey, DecryptionKey, SigningKey, VerificationKey } from './keys/types.js';
+export { generateKeySet, publicKeySet, formatPublicKeySet, parsePublicKeySet, keySetFingerprint, PUBLIC_KEY_PREFIX } from './keys/keyset.js';
+export type { KeySet, PublicKeySet } from './keys/keyset.js';
+export { encodeKeyFile, decodeKeyFile, isProtectedKeyFile, DEFAULT_SCRYPT, MAX_SCRYPT } from './keys/keyfile.js';
+export type { Identity, ScryptParams } from './keys/keyfile.js';
+export { encodeEnvelope, encodeEnvelopeBytes, ciphertextLength } from './envelope/writer.js';
+export type { EncodeOptions, EnvelopeEncoding } from './envelope/writer.js';
+export { EnvelopeReader, decodeEnvelopeBytes } from './envelope/reader.js';
+export type { DecodeOptions, EnvelopeInfo, EnvelopeResult } from './envelope/reader.js';
+export type { ContentMeta } from './envelope/content-meta.js';
+export type { SignatureCheck } from './envelope/signatures.js';

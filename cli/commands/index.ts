@@ -7,10 +7,13 @@ import type { CommandModule } from 'yargs';
 import type { Io } from '../io.js';
 import { hashCommand } from './hash.js';
 import { keyCommand } from './key.js';
+import { keygenCommand } from './keygen.js';
+import { encodeCommand } from './encode.js';
+import { decodeCommand, verifyCommand } from './decode.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Command = CommandModule<any, any>;
 
 export function commands(io: Io): Command[] {
-  return [hashCommand(io), keyCommand(io)];
+  return [encodeCommand(io), decodeCommand(io), verifyCommand(io), keygenCommand(io), hashCommand(io), keyCommand(io)];
 }

@@ -1,0 +1,129 @@
+/**
+ * `dare decode FILE` and `dare verify FILE`: open a DARE Envelope, check its
+ * digest, MAC and signatures; write the payload (decode) or nothing (verify).
+ * @module
+ */
+import type { Argv } from 'yargs';
+import {
+  base64urlEncode, EnvelopeReader, type DecodeOptions, type DecryptionKey, type EnvelopeInfo, type EnvelopeResult, type VerificationKey,
+} from '../../lib/index.js';
+import { displayPath, isStdio, openInput, writeLine, writeOutput, type Io } from '../io.js';
+import { loadIdentity, loadPublicKey, loadSecret } from '../keys.js';
+import { passphraseOptions, type PassphraseArgs } from '../passphrase.js';
+import { progressEnabled, withProgress } from '../progress.js';
+import { UsageError } from '../errors.js';
+import type { Command } from './index.js';
+
+interface KeyArgs extends PassphraseArgs {
+  identity?: string[];
+  key?: string;
+  signer?: string[];
+  allowUnauthenticated?: boolean;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+function keyOptions(y: Argv): Argv {
+  return y
+    .option('identity', { alias: 'i', type: 'string', array: true, describe: 'private key file to decrypt with; repeatable' })
+    .option('key', { type: 'string', describe: 'shared secret (E... UDF, or a file holding one)' })
+    .option('signer', { type: 'string', array: true, describe: 'trusted signer public key (dare1... or file): fail unless one of them signed; repeatable' })
+    .option('allow-unauthenticated', { type: 'boolean', describe: 'decode encrypted data that carries no MAC (written by other implementations)' })
+    .options(passphraseOptions)
+    .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress or notes on stderr' });
+}
+
+async function decodeOptions(io: Io, a: KeyArgs, decrypt: boolean): Promise<DecodeOptions> {
+  const keys: DecryptionKey[] = [];
+  for (const f of a.identity ?? []) keys.push(...(await loadIdentity(io, f, a)).decryptionKeys);
+  const trustedSigners: VerificationKey[] = [];
+  for (const s of a.signer ?? []) trustedSigners.push((await loadPublicKey(io, s, a)).signature);
+  const secrets = a.key === undefined ? [] : [await loadSecret(a.key)];
+  return { keys, secrets, trustedSigners, allowUnauthenticated: a.allowUnauthenticated === true, decrypt };
+}
+
+function summary(file: string, info: EnvelopeInfo, r: EnvelopeResult) {
+  return {
+    file: displayPath(file),
+    encrypted: info.encrypted,
+    decrypted: info.opened,
+    authenticated: r.authenticated,
+    digestChecked: r.digestChecked,
+    contentType: info.contentMeta?.contentType,
+    filename: info.contentMeta?.filename,
+    modified: info.contentMeta?.modified,
+    annotations: info.annotations.map((x) => base64urlEncode(x)),
+    signatures: r.signatures.map((s) => ({ kid: s.kid, status: s.status, trusted: s.trusted })),
+  };
+}
+
+function notes(io: Io, r: EnvelopeResult, quiet: boolean | undefined): void {
+  if (quiet) return;
+  for (const s of r.signatures) {
+    const what = s.status === 'valid' ? (s.trusted ? 'trusted' : 'valid, but not checked against a trusted key (use --signer)') : 'not checked: no key for it';
+    io.stderr.write(`dare: note: signed by ${s.kid ?? '?'}: ${what}\n`);
+  }
+}
+
+function defaultOutput(file: string): string {
+  if (isStdio(file)) return '-';
+  if (file.endsWith('.dare')) return file.slice(0, -'.dare'.length);
+  throw new UsageError(`cannot guess an output name for ${file} (it does not end in .dare): give -o FILE or -o -`);
+}
+
+export function decodeCommand(io: Io): Command {
+  return {
+    command: 'decode <file>',
+    describe: 'Decode a DARE envelope: decrypt and check it, write the payload',
+    builder: (y: Argv) =>
+      keyOptions(y)
+        .positional('file', { type: 'string', demandOption: true, describe: 'envelope file, - for stdin' })
+        .option('output', { alias: 'o', type: 'string', describe: 'output file, - for stdout (default: FILE without .dare). A file appears only after every check passed; on stdout the data precedes the final check, and the exit code tells' })
+        .option('force', { type: 'boolean', describe: 'overwrite an existing output file' })
+        .example('dare decode report.pdf.dare -i bob.key', 'writes report.pdf once the MAC and signatures check')
+        .example('dare decode msg.dare -i bob.key --signer alice.pub -o -', 'stream to stdout; exit non-zero unless Alice signed')
+        .example('dare decode notes.txt.dare --key "$(cat team.secret)" --json', 'metadata and annotations as JSON'),
+    handler: async (raw: unknown) => {
+      const a = raw as KeyArgs & { file: string; output?: string; force?: boolean };
+      const output = a.output ?? defaultOutput(a.file);
+      const reader = new EnvelopeReader(await openInput(io, a.file), await decodeOptions(io, a, true));
+      const info = await reader.open();
+      if (info.encrypted && !info.opened) throw new UsageError('the envelope is encrypted: give --identity or --key');
+      const payload = withProgress(io, reader.payload(), 'decoding', progressEnabled(io, a) && !isStdio(output));
+      await writeOutput(io, output, payload, a.force === true);
+      const r = reader.result;
+      if (a.json) writeLine(isStdio(output) ? io.stderr : io.stdout, JSON.stringify({ ...summary(a.file, info, r), output: displayPath(output) }));
+      else notes(io, r, a.quiet);
+    },
+  };
+}
+
+export function verifyCommand(io: Io): Command {
+  return {
+    command: 'verify <file>',
+    describe: 'Check a DARE envelope (digest, signatures; with a key also the MAC) without writing anything',
+    builder: (y: Argv) =>
+      keyOptions(y)
+        .positional('file', { type: 'string', demandOption: true, describe: 'envelope file, - for stdin' })
+        .example('dare verify release.tar.dare --signer vendor.pub', 'exit 0 only if the vendor signed it and nothing changed')
+        .example('dare verify backup.dare -i me.key --json', 'also checks the MAC; JSON report'),
+    handler: async (raw: unknown) => {
+      const a = raw as KeyArgs & { file: string };
+      const opts = await decodeOptions(io, a, true);
+      const haveKey = (opts.keys?.length ?? 0) + (opts.secrets?.length ?? 0) > 0;
+      const reader = new EnvelopeReader(await openInput(io, a.file), { ...opts, decrypt: haveKey });
+      const info = await reader.open();
+      for await (const _ of withProgress(io, reader.payload(), 'verifying', progressEnabled(io, a))) {
+        // Only the checks matter.
+      }
+      const s = summary(a.file, info, reader.result);
+      if (a.json) {
+        writeLine(io.stdout, JSON.stringify({ ...s, ok: true }));
+        return;
+      }
+      const parts = [s.digestChecked ? 'digest ok' : 'no digest', info.encrypted ? (s.authenticated ? 'mac ok' : 'mac not checked (no key)') : 'not encrypted'];
+      for (const g of s.signatures) parts.push(`signature by ${g.kid ?? '?'} ${g.status === 'valid' ? (g.trusted ? 'trusted' : 'valid') : 'not checked (no key)'}`);
+      writeLine(io.stdout, `${s.file}: ok: ${parts.join(', ')}`);
+    },
+  };
+}

@@ -1,0 +1,168 @@
+/**
+ * Private key files (docs/FORMAT.md §7): a key set as JSON, optionally sealed
+ * under a passphrase with scrypt (RFC 7914) and AES-256-GCM. Also reads the
+ * reference's single-key form `{"PrivateKeyECDH": {"crv", "Private"}}` (Appendix A).
+ * Hostile files cannot make scrypt allocate without bound: its parameters are capped.
+ * @module
+ */
+import { scryptAsync } from '@noble/hashes/scrypt.js';
+import { DareError } from '../errors.js';
+import { getBackend } from '../crypto/backend-select.js';
+import { agreementPublicKey } from '../crypto/agreement.js';
+import { signaturePublicKey } from '../crypto/signature.js';
+import { base64urlDecode, base64urlEncode } from '../encoding/base64url.js';
+import { fromUtf8, utf8 } from '../internal/bytes.js';
+import type { KeySet } from './keyset.js';
+import type { AgreementCurve, DecryptionKey, SignatureCurve, SigningKey } from './types.js';
+
+export interface ScryptParams {
+  N: number;
+  r: number;
+  p: number;
+}
+
+/** Default cost: N = 2^17, r = 8 (128 MiB, about a second), as age uses for passphrases. */
+export const DEFAULT_SCRYPT: ScryptParams = { N: 1 << 17, r: 8, p: 1 };
+/** Upper bounds a file may ask for (memory 128·N·r bytes). */
+export const MAX_SCRYPT: ScryptParams = { N: 1 << 20, r: 16, p: 4 };
+
+const AAD = utf8('DareKeySetProtected v1');
+
+/** What a key file gives: keys that decrypt, keys that sign, and the key set when there is one. */
+export interface Identity {
+  readonly keySet?: KeySet;
+  readonly decryptionKeys: readonly DecryptionKey[];
+  readonly signingKeys: readonly SigningKey[];
+}
+
+function keySetJson(k: KeySet): string {
+  return JSON.stringify({
+    DareKeySet: {
+      version: 1,
+      encryption: { crv: k.encryption.crv, Private: base64urlEncode(k.encryption.privateKey), Public: base64urlEncode(k.encryption.publicKey) },
+      signature: { crv: k.signature.crv, Private: base64urlEncode(k.signature.privateKey), Public: base64urlEncode(k.signature.publicKey) },
+    },
+  }, null, 2);
+}
+
+async function passphraseKey(passphrase: string, salt: Uint8Array, p: ScryptParams): Promise<Uint8Array> {
+  return scryptAsync(utf8(passphrase.normalize('NFC')), salt, { ...p, dkLen: 32, maxmem: 2 ** 31 });
+}
+
+/** Serializes a key set, sealed under `passphrase` when given. */
+export async function encodeKeyFile(k: KeySet, passphrase?: string, scrypt: ScryptParams = DEFAULT_SCRYPT): Promise<string> {
+  const plain = keySetJson(k);
+  if (passphrase === undefined) return plain + '\n';
+  if (passphrase.length === 0) throw new RangeError('empty passphrase');
+  const salt = crypto.getRandomValues(new Uint8Array(16));
+  const nonce = crypto.getRandomValues(new Uint8Array(12));
+  const key = await passphraseKey(passphrase, salt, scrypt);
+  const sealed = getBackend().aesGcmEncrypt(key, nonce, utf8(plain), AAD);
+  return JSON.stringify({
+    DareKeySetProtected: {
+      version: 1,
+      kdf: { alg: 'scrypt', N: scrypt.N, r: scrypt.r, p: scrypt.p, salt: base64urlEncode(salt) },
+      enc: 'A256GCM', nonce: base64urlEncode(nonce), ciphertext: base64urlEncode(sealed),
+    },
+  }, null, 2) + '\n';
+}
+
+function bad(why: string): never {
+  throw new DareError('KEY_INVALID', `key file: ${why}`);
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function field(o: Obj, k: string): string {
+  const v = o[k];
+  if (typeof v !== 'string') bad(`missing ${k}`);
+  return v;
+}
+
+function bytesField(o: Obj, k: string): Uint8Array {
+  try {
+    return base64urlDecode(field(o, k));
+  } catch (e) {
+    if (e instanceof DareError && e.code === 'KEY_INVALID') throw e;
+    return bad(`${k} is not base64url`);
+  }
+}
+
+function keyPair<C extends string>(o: unknown, curves: readonly C[], derive: (crv: C, priv: Uint8Array) => Uint8Array, what: string) {
+  if (!isObj(o)) return bad(`missing ${what} key`);
+  const crv = field(o, 'crv') as C;
+  if (!curves.includes(crv)) bad(`${what} key on unsupported curve ${crv}`);
+  const privateKey = bytesField(o, 'Private');
+  let publicKey: Uint8Array;
+  try {
+    publicKey = derive(crv, privateKey);
+  } catch (e) {
+    return bad(`${what} private key is invalid: ${(e as Error).message}`);
+  }
+  return { crv, privateKey, publicKey };
+}
+
+function parseKeySet(o: unknown): KeySet {
+  if (!isObj(o)) bad('DareKeySet must be an object');
+  const encryption = keyPair(o.encryption, ['X25519', 'X448'] as AgreementCurve[], agreementPublicKey, 'encryption');
+  const signature = keyPair(o.signature, ['Ed25519', 'Ed448'] as SignatureCurve[], (c, k) => signaturePublicKey(c, k), 'signature');
+  return { encryption, signature };
+}
+
+async function unseal(o: unknown, passphrase: () => Promise<string>): Promise<KeySet> {
+  if (!isObj(o) || !isObj(o.kdf)) return bad('protected key set is malformed');
+  const kdf = o.kdf;
+  if (kdf.alg !== 'scrypt' || field(o, 'enc') !== 'A256GCM') bad('unsupported protection');
+  const p = { N: kdf.N, r: kdf.r, p: kdf.p };
+  for (const k of ['N', 'r', 'p'] as const) {
+    const v = p[k];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) bad(`scrypt ${k} is invalid`);
+    if (v > MAX_SCRYPT[k]) throw new DareError('LIMIT_EXCEEDED', `key file: scrypt ${k}=${v} is above the limit ${MAX_SCRYPT[k]}`);
+  }
+  const key = await passphraseKey(await passphrase(), bytesField(kdf, 'salt'), p as ScryptParams);
+  let plain: Uint8Array;
+  try {
+    plain = getBackend().aesGcmDecrypt(key, bytesField(o, 'nonce'), bytesField(o, 'ciphertext'), AAD);
+  } catch (e) {
+    if (e instanceof DareError && e.code === 'MAC_INVALID') throw new DareError('PASSPHRASE_INVALID', 'wrong passphrase for the key file');
+    throw e;
+  }
+  const inner = JSON.parse(fromUtf8(plain)) as Obj;
+  return parseKeySet(inner.DareKeySet);
+}
+
+/** True when the key file needs a passphrase. */
+export function isProtectedKeyFile(text: string): boolean {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return isObj(v) && 'DareKeySetProtected' in v;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reads a key file. `passphrase` is called only when the file is protected.
+ * Reference single-key files give an Ed25519/X25519 key usable both ways.
+ */
+export async function decodeKeyFile(text: string, passphrase: () => Promise<string> = () => Promise.reject(new DareError('PASSPHRASE_INVALID', 'key file is protected by a passphrase'))): Promise<Identity> {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return bad('not json');
+  }
+  if (!isObj(v)) return bad('not a key object');
+  if ('DareKeySet' in v || 'DareKeySetProtected' in v) {
+    const keySet = 'DareKeySet' in v ? parseKeySet(v.DareKeySet) : await unseal(v.DareKeySetProtected, passphrase);
+    return { keySet, decryptionKeys: [{ crv: keySet.encryption.crv, privateKey: keySet.encryption.privateKey }], signingKeys: [keySet.signature] };
+  }
+  if ('PrivateKeyECDH' in v) {
+    const single = keyPair(v.PrivateKeyECDH, ['Ed25519', 'X25519', 'X448'] as const, (c, k) => (c === 'Ed25519' ? signaturePublicKey('Ed25519', k) : agreementPublicKey(c, k)), 'private');
+    const decryptionKeys: DecryptionKey[] = [{ crv: single.crv, privateKey: single.privateKey }];
+    const signingKeys: SigningKey[] = single.crv === 'Ed25519' ? [{ crv: 'Ed25519', privateKey: single.privateKey, publicKey: single.publicKey }] : [];
+    return { decryptionKeys, signingKeys };
+  }
+  return bad('expected DareKeySet, DareKeySetProtected or PrivateKeyECDH');
+}
