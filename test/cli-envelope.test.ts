@@ -61,7 +61,7 @@ describe('dare encode / decode / verify', () => {
   });
   it('leaves nothing behind when the envelope was tampered with', async () => {
     const env = readFileSync(p('data.bin.dare'));
-    env[env.length - 300] ^= 0x10;
+    env[env.length - 300] = (env[env.length - 300] as number) ^ 0x10;
     writeFileSync(p('bad.dare'), env);
     const r = await dare(['decode', p('bad.dare'), '-i', p('alice.key')]);
     expect([3, 4]).toContain(r.code);

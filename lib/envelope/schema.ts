@@ -54,6 +54,8 @@ export interface DareTrailer {
   payloadDigest?: Uint8Array;
   chainDigest?: Uint8Array;
   treeDigest?: Uint8Array;
+  /** The Merkle subtree root of this frame (docs/FORMAT.md §8), so a writer reopens in O(log n). */
+  treeNode?: Uint8Array;
   payloadMac?: Uint8Array;
 }
 
@@ -84,7 +86,7 @@ function malformed(what: string): never {
  * field would let a bit flip in a field name pass unnoticed (a renamed "PublicKey"
  * would silently drop the key). The sets hold every tag the reference writes.
  */
-const TRAILER_FIELDS = ['signatures', 'SignedData', 'PayloadDigest', 'ChainDigest', 'TreeDigest', 'PayloadMac'];
+const TRAILER_FIELDS = ['signatures', 'SignedData', 'PayloadDigest', 'ChainDigest', 'TreeDigest', 'TreeNode', 'PayloadMac'];
 const HEADER_FIELDS = new Set([
   ...TRAILER_FIELDS, 'EnvelopeId', 'enc', 'dig', 'kid', 'Salt', 'Malt', 'cloaked', 'annotations', 'signers', 'recipients',
   'policy', 'ContentMetaData', 'SequenceInfo', 'SequenceIndex', 'Received',
@@ -207,6 +209,7 @@ export function parseTrailer(v: JsonValue, where = 'trailer', known: ReadonlySet
     payloadDigest: bin(v, 'PayloadDigest', where),
     chainDigest: bin(v, 'ChainDigest', where),
     treeDigest: bin(v, 'TreeDigest', where),
+    treeNode: bin(v, 'TreeNode', where),
     payloadMac: bin(v, 'PayloadMac', where),
   };
 }
@@ -268,7 +271,7 @@ function sequenceInfoValue(s: SequenceInfo | undefined): JsonValue | undefined {
 function trailerPairs(t: DareTrailer): [string, JsonValue | undefined][] {
   return [
     ['signatures', t.signatures?.map(signatureValue)], ['SignedData', t.signedData], ['PayloadDigest', t.payloadDigest],
-    ['ChainDigest', t.chainDigest], ['TreeDigest', t.treeDigest], ['PayloadMac', t.payloadMac],
+    ['ChainDigest', t.chainDigest], ['TreeDigest', t.treeDigest], ['TreeNode', t.treeNode], ['PayloadMac', t.payloadMac],
   ];
 }
 
