@@ -23,6 +23,9 @@ function isSignatureCurve(crv: string): crv is SignatureCurve {
   return crv === 'Ed25519' || crv === 'Ed448';
 }
 
+/** Public key lengths (RFC 8032): a carried key of another length is not a key. */
+const PUBLIC_KEY_LENGTH: Record<SignatureCurve, number> = { Ed25519: 32, Ed448: 57 };
+
 /** Signs a payload digest; with `encryption` (master key and Salt) adds the witness. */
 export function signPayloadDigest(digest: Uint8Array, signer: SigningKey, encryption?: { master: Uint8Array; salt: Uint8Array }): SignatureEntry {
   const signature = sign(algorithmOf(signer.crv), signer.privateKey, digest);
@@ -49,7 +52,7 @@ export interface SignatureCheck {
 function keyFor(entry: SignatureEntry, trusted: readonly VerificationKey[]): VerificationKey | undefined | 'mismatch' {
   if (entry.publicKey !== undefined) {
     const { crv, public: pub } = entry.publicKey;
-    if (!isSignatureCurve(crv)) return 'mismatch';
+    if (!isSignatureCurve(crv) || pub.length !== PUBLIC_KEY_LENGTH[crv]) return 'mismatch';
     if (entry.kid !== undefined && !safeMatches(entry.kid, keyFingerprint(crv, pub))) return 'mismatch';
     return { crv, publicKey: pub };
   }

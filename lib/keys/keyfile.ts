@@ -25,6 +25,9 @@ export interface ScryptParams {
 export const DEFAULT_SCRYPT: ScryptParams = { N: 1 << 17, r: 8, p: 1 };
 /** Upper bounds a file may ask for (memory 128·N·r bytes). */
 export const MAX_SCRYPT: ScryptParams = { N: 1 << 20, r: 16, p: 4 };
+/** Upper bound of the scrypt memory 128·N·r a file may ask for: 1 GiB (docs/LIMITS.md). */
+const MAX_SCRYPT_MEMORY = 2 ** 30;
+const GCM_NONCE_LENGTH = 12;
 
 const AAD = utf8('DareKeySetProtected v1');
 
@@ -120,15 +123,26 @@ async function unseal(o: unknown, passphrase: () => Promise<string>): Promise<Ke
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) bad(`scrypt ${k} is invalid`);
     if (v > MAX_SCRYPT[k]) throw new DareError('LIMIT_EXCEEDED', `key file: scrypt ${k}=${v} is above the limit ${MAX_SCRYPT[k]}`);
   }
+  const { N, r } = p as ScryptParams;
+  if (N < 2 || (N & (N - 1)) !== 0) bad('scrypt N must be a power of 2');
+  if (128 * N * r > MAX_SCRYPT_MEMORY) throw new DareError('LIMIT_EXCEEDED', `key file: scrypt N=${N}, r=${r} needs more than ${MAX_SCRYPT_MEMORY} bytes`);
+  const nonce = bytesField(o, 'nonce');
+  if (nonce.length !== GCM_NONCE_LENGTH) bad(`nonce must be ${GCM_NONCE_LENGTH} bytes`);
   const key = await passphraseKey(await passphrase(), bytesField(kdf, 'salt'), p as ScryptParams);
   let plain: Uint8Array;
   try {
-    plain = getBackend().aesGcmDecrypt(key, bytesField(o, 'nonce'), bytesField(o, 'ciphertext'), AAD);
+    plain = getBackend().aesGcmDecrypt(key, nonce, bytesField(o, 'ciphertext'), AAD);
   } catch (e) {
     if (e instanceof DareError && e.code === 'MAC_INVALID') throw new DareError('PASSPHRASE_INVALID', 'wrong passphrase for the key file');
     throw e;
   }
-  const inner = JSON.parse(fromUtf8(plain)) as Obj;
+  let inner: unknown;
+  try {
+    inner = JSON.parse(fromUtf8(plain));
+  } catch {
+    return bad('sealed key set is not json');
+  }
+  if (!isObj(inner)) return bad('sealed key set is not a key object');
   return parseKeySet(inner.DareKeySet);
 }
 
