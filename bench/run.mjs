@@ -1,0 +1,417 @@
+#!/usr/bin/env node
+// `npm run bench`: dare against age, gpg, OpenSSL and the Node peers, in one run on one machine
+// (issue 6). Installs nothing: missing peers get a "not installed" row.
+//
+//   BENCH_SIZE_MIB  size of the random file (default 1024)
+//   BENCH_RUNS      runs per measurement; the median is reported (default 3)
+//   BENCH_ONLY      comma-separated row ids to run (e.g. dare,floor), default all
+//   BENCH_KEEP      keep the temporary directory
+//
+// Every measurement is a child process (the CLIs, and the Node peers through bench/peers/*.mjs),
+// timed by wall clock; peak RSS comes from GNU time (`/usr/bin/time -f %M`) when present, else
+// from polling /proc/<pid>/status (VmHWM). Results: a table on stdout, bench/results/latest.json
+// and bench/results/latest.md.
+//
+// Sections: "file" (a single large file) is implemented; "archive" and "log" are placeholders
+// printed as "not yet implemented" rows until lib/sequence/ lands: add their measurements to
+// SECTIONS below (each row is { id, name, op, run(ctx) -> Measurement }).
+import { spawn, spawnSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync, closeSync, mkdirSync } from 'node:fs';
+import { randomFillSync } from 'node:crypto';
+import { setInterval, clearInterval } from 'node:timers';
+import { createRequire } from 'node:module';
+import { tmpdir, cpus, totalmem, platform, release, arch } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = dirname(HERE);
+const DARE = join(ROOT, 'bin', 'dare.js');
+const SIZE_MIB = Number(process.env.BENCH_SIZE_MIB ?? 1024);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
+if (!(SIZE_MIB > 0) || !Number.isInteger(RUNS) || RUNS < 1) {
+  console.error('bench: BENCH_SIZE_MIB must be > 0 and BENCH_RUNS a positive integer');
+  process.exit(2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring
+
+const GNU_TIME = (() => {
+  if (!existsSync('/usr/bin/time')) return undefined;
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', '/dev/null', 'true']);
+  return r.status === 0 ? '/usr/bin/time' : undefined;
+})();
+
+function have(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+function haveModule(name) {
+  try {
+    createRequire(join(ROOT, 'package.json')).resolve(name);
+    return true;
+  } catch {
+    // ESM-only packages have no "require" condition: look for the folder.
+    return existsSync(join(ROOT, 'node_modules', name, 'package.json'));
+  }
+}
+
+let rssSeq = 0;
+/** Runs one command; resolves { ms, rssKiB }. Rejects on a non-zero exit. */
+function exec(cmd, args, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const rssFile = join(ctx.dir, `rss.${process.pid}.${rssSeq++}`);
+    const [file, argv] = GNU_TIME ? [GNU_TIME, ['-f', '%M', '-o', rssFile, cmd, ...args]] : [cmd, args];
+    const t0 = process.hrtime.bigint();
+    const child = spawn(file, argv, { stdio: ['ignore', opts.stdout === undefined ? 'ignore' : opts.stdout, 'pipe'], env: { ...process.env, ...opts.env } });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      if (stderr.length < 4096) stderr += d;
+    });
+    let hwm = 0;
+    const poll = GNU_TIME ? undefined : setInterval(() => {
+      try {
+        const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (m) hwm = Math.max(hwm, Number(m[1]));
+      } catch { /* exited */ }
+    }, 10);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (poll) clearInterval(poll);
+      let rssKiB = hwm || undefined;
+      if (GNU_TIME) {
+        try {
+          const lines = readFileSync(rssFile, 'utf8').trim().split('\n');
+          rssKiB = Number(lines[lines.length - 1]);
+          rmSync(rssFile, { force: true });
+        } catch { /* no file */ }
+      }
+      if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')}: exit ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
+      else resolve({ ms, rssKiB });
+    });
+  });
+}
+
+/** Runs commands one after the other: times add up, peak RSS is the largest. */
+async function sequential(...steps) {
+  let ms = 0;
+  let rssKiB = 0;
+  for (const [cmd, args, opts] of steps) {
+    const r = await exec(cmd, args, opts);
+    ms += r.ms;
+    rssKiB = Math.max(rssKiB, r.rssKiB ?? 0);
+  }
+  return { ms, rssKiB: rssKiB || undefined };
+}
+
+/** Runs commands at the same time: wall time of the whole, peak RSS the sum (both are resident). */
+async function parallel(...steps) {
+  const t0 = process.hrtime.bigint();
+  const rs = await Promise.all(steps.map(([cmd, args, opts]) => exec(cmd, args, opts)));
+  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, rssKiB: rs.reduce((a, r) => a + (r.rssKiB ?? 0), 0) || undefined };
+}
+
+async function sameFile(a, b) {
+  if (statSync(a).size !== statSync(b).size) return false;
+  const ia = createReadStream(a, { highWaterMark: 1 << 22 })[Symbol.asyncIterator]();
+  const ib = createReadStream(b, { highWaterMark: 1 << 22 })[Symbol.asyncIterator]();
+  let ba = Buffer.alloc(0);
+  let bb = Buffer.alloc(0);
+  for (;;) {
+    if (ba.length === 0) {
+      const r = await ia.next();
+      ba = r.done ? Buffer.alloc(0) : r.value;
+    }
+    if (bb.length === 0) {
+      const r = await ib.next();
+      bb = r.done ? Buffer.alloc(0) : r.value;
+    }
+    if (ba.length === 0 || bb.length === 0) return ba.length === bb.length;
+    const n = Math.min(ba.length, bb.length);
+    if (!ba.subarray(0, n).equals(bb.subarray(0, n))) return false;
+    ba = ba.subarray(n);
+    bb = bb.subarray(n);
+  }
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+// ---------------------------------------------------------------------------------------------
+// The rows
+
+const ctx = { dir: '', input: '', sizeBytes: SIZE_MIB * 1048576 };
+const f = (name) => join(ctx.dir, name);
+const KEY_HEX = 'a5'.repeat(32);
+const IV_HEX = '5a'.repeat(16);
+const GPG = (...a) => ['gpg', ['--homedir', f('gnupg'), '--batch', '--yes', '--quiet', '--pinentry-mode', 'loopback', ...a]];
+const NODE = process.execPath;
+
+const peer = (name) => join(HERE, 'peers', `${name}.mjs`);
+
+/**
+ * A row: id (for BENCH_ONLY and the JSON), name, op ('encrypt' | 'decrypt'), what it needs,
+ * setup (once), run (per run; returns a measurement), output (to compare with the input).
+ */
+const FILE_ROWS = [
+  {
+    id: 'floor', name: 'floor: openssl enc -aes-256-cbc + sha512sum (sequential)', op: 'encrypt', floor: 'seq', needs: ['openssl', 'sha512sum'],
+    run: () => sequential(['openssl', ['enc', '-aes-256-cbc', '-K', KEY_HEX, '-iv', IV_HEX, '-in', ctx.input, '-out', f('floor.enc')]], ['sha512sum', [ctx.input]]),
+  },
+  {
+    id: 'floor', name: 'floor: openssl enc -aes-256-cbc + sha512sum (parallel)', op: 'encrypt', floor: 'par', needs: ['openssl', 'sha512sum'],
+    run: () => parallel(['openssl', ['enc', '-aes-256-cbc', '-K', KEY_HEX, '-iv', IV_HEX, '-in', ctx.input, '-out', f('floor.enc')]], ['sha512sum', [ctx.input]]),
+  },
+  {
+    id: 'floor', name: 'floor: openssl enc -d -aes-256-cbc + sha512sum (sequential)', op: 'decrypt', floor: 'seq', needs: ['openssl', 'sha512sum'],
+    run: () => sequential(['openssl', ['enc', '-d', '-aes-256-cbc', '-K', KEY_HEX, '-iv', IV_HEX, '-in', f('floor.enc'), '-out', f('floor.dec')]], ['sha512sum', [f('floor.enc')]]),
+    output: () => f('floor.dec'),
+  },
+  {
+    id: 'floor', name: 'floor: openssl enc -d -aes-256-cbc + sha512sum (parallel)', op: 'decrypt', floor: 'par', needs: ['openssl', 'sha512sum'],
+    run: () => parallel(['openssl', ['enc', '-d', '-aes-256-cbc', '-K', KEY_HEX, '-iv', IV_HEX, '-in', f('floor.enc'), '-out', f('floor.dec')]], ['sha512sum', [f('floor.enc')]]),
+  },
+  {
+    id: 'dare', name: 'dare encode (X25519 recipient, Ed25519 signature)', op: 'encrypt', needs: [],
+    setup: async () => {
+      await exec(NODE, [DARE, 'keygen', '-o', f('dare.key'), '--force'], { stdout: 'ignore' });
+      const pub = spawnSync(NODE, [DARE, 'keygen', '--public', f('dare.key')], { encoding: 'utf8' });
+      if (pub.status !== 0) throw new Error(`dare keygen --public: ${pub.stderr}`);
+      writeFileSync(f('dare.pub'), pub.stdout);
+    },
+    run: () => exec(NODE, [DARE, 'encode', ctx.input, '-e', f('dare.pub'), '-s', f('dare.key'), '-o', f('dare.enc'), '--force', '-q']),
+  },
+  {
+    id: 'dare', name: 'dare decode (MAC, digest, signature by --signer)', op: 'decrypt', needs: [],
+    run: () => exec(NODE, [DARE, 'decode', f('dare.enc'), '-i', f('dare.key'), '--signer', f('dare.pub'), '-o', f('dare.dec'), '--force', '-q']),
+    output: () => f('dare.dec'),
+  },
+  {
+    id: 'age', name: 'age -r (X25519)', op: 'encrypt', needs: ['age', 'age-keygen'],
+    setup: async () => {
+      rmSync(f('age.key'), { force: true });
+      const r = spawnSync('age-keygen', ['-o', f('age.key')], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`age-keygen: ${r.stderr}`);
+      const m = /public key: (age1\w+)/.exec(r.stderr + readFileSync(f('age.key'), 'utf8'));
+      if (!m) throw new Error('age-keygen: no public key');
+      ctx.ageRecipient = m[1];
+    },
+    run: () => exec('age', ['-r', ctx.ageRecipient, '-o', f('age.enc'), ctx.input]),
+  },
+  {
+    id: 'age', name: 'age -d', op: 'decrypt', needs: ['age', 'age-keygen'],
+    run: () => exec('age', ['-d', '-i', f('age.key'), '-o', f('age.dec'), f('age.enc')]),
+    output: () => f('age.dec'),
+  },
+  {
+    id: 'gpg', name: 'gpg --symmetric (AES256, no compression)', op: 'encrypt', needs: ['gpg'],
+    setup: async () => {
+      mkdirSync(f('gnupg'), { recursive: true, mode: 0o700 });
+      await exec(...GPG('--passphrase', '', '--quick-gen-key', 'bench <bench@example.org>', 'ed25519', 'sign', '0'));
+      const list = spawnSync(...GPG('--with-colons', '--list-keys', 'bench@example.org'), { encoding: 'utf8' });
+      const fpr = /^fpr:+([0-9A-F]+):/m.exec(list.stdout)?.[1];
+      if (!fpr) throw new Error('gpg: no key generated');
+      await exec(...GPG('--passphrase', '', '--quick-add-key', fpr, 'cv25519', 'encr', '0'));
+    },
+    run: () => exec(...GPG('--passphrase', 'bench', '--symmetric', '--cipher-algo', 'AES256', '--compress-algo', 'none', '-o', f('gpgs.enc'), ctx.input)),
+  },
+  {
+    id: 'gpg', name: 'gpg --decrypt (symmetric)', op: 'decrypt', needs: ['gpg'],
+    run: () => exec(...GPG('--passphrase', 'bench', '--decrypt', '-o', f('gpgs.dec'), f('gpgs.enc'))),
+    output: () => f('gpgs.dec'),
+  },
+  {
+    id: 'gpg', name: 'gpg --encrypt --sign (cv25519, ed25519, no compression)', op: 'encrypt', needs: ['gpg'],
+    run: () => exec(...GPG('--encrypt', '--sign', '-r', 'bench@example.org', '--compress-algo', 'none', '-o', f('gpge.enc'), ctx.input)),
+  },
+  {
+    id: 'gpg', name: 'gpg --decrypt (public key, verify)', op: 'decrypt', needs: ['gpg'],
+    run: () => exec(...GPG('--decrypt', '-o', f('gpge.dec'), f('gpge.enc'))),
+    output: () => f('gpge.dec'),
+  },
+  {
+    id: 'age-encryption', name: 'age-encryption (npm, Node) encrypt', op: 'encrypt', needsModule: 'age-encryption',
+    setup: () => exec(NODE, [peer('age-encryption'), 'setup', ctx.dir]),
+    run: () => exec(NODE, [peer('age-encryption'), 'encrypt', ctx.dir, ctx.input, f('agenode.enc')]),
+  },
+  {
+    id: 'age-encryption', name: 'age-encryption (npm, Node) decrypt', op: 'decrypt', needsModule: 'age-encryption',
+    run: () => exec(NODE, [peer('age-encryption'), 'decrypt', ctx.dir, f('agenode.enc'), f('agenode.dec')]),
+    output: () => f('agenode.dec'),
+  },
+  {
+    id: 'openpgp', name: 'openpgp (npm, Node) encrypt + sign', op: 'encrypt', needsModule: 'openpgp',
+    setup: () => exec(NODE, [peer('openpgp'), 'setup', ctx.dir]),
+    run: () => exec(NODE, [peer('openpgp'), 'encrypt', ctx.dir, ctx.input, f('pgpnode.enc')]),
+  },
+  {
+    id: 'openpgp', name: 'openpgp (npm, Node) decrypt + verify', op: 'decrypt', needsModule: 'openpgp',
+    run: () => exec(NODE, [peer('openpgp'), 'decrypt', ctx.dir, f('pgpnode.enc'), f('pgpnode.dec')]),
+    output: () => f('pgpnode.dec'),
+  },
+];
+
+/** Sections that wait for lib/sequence/ (issue 6): rows reported, not measured. */
+const PENDING = 'not yet implemented';
+const SECTIONS = [
+  { id: 'file', title: `One ${SIZE_MIB} MiB random file`, rows: FILE_ROWS },
+  {
+    id: 'archive', title: 'Archives: 10,000 files of 1-64 KiB, and 100 files of 10 MiB', pending: PENDING,
+    rows: ['dare archive create', 'dare archive list', 'dare archive extract all', 'dare archive extract one', 'tar c | age', 'age -d | tar x'].map((name) => ({ id: 'archive', name })),
+  },
+  {
+    id: 'log', title: 'Encrypted Merkle-tree log: 100,000 entries of 200 bytes', pending: PENDING,
+    rows: ['dare log append (entries/s)', 'dare log verify (entries/s)', 'inclusion proof: produce + check'].map((name) => ({ id: 'log', name })),
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+function makeInput() {
+  const path = f('input.bin');
+  const fd = openSync(path, 'w');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  for (let i = 0; i < SIZE_MIB; i++) writeSync(fd, randomFillSync(buf));
+  const rest = Math.round((SIZE_MIB % 1) * 1048576);
+  if (rest) writeSync(fd, randomFillSync(buf), 0, rest);
+  closeSync(fd);
+  return path;
+}
+
+/** A progress line: rewritten in place on a terminal, one line per step on stderr otherwise. */
+function progress(text) {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}`);
+  else if (text) process.stderr.write(`${text}\n`);
+}
+
+function fmtMs(ms) {
+  return ms >= 10000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+async function main() {
+  if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) {
+    console.error('bench: dare is not built: run `npm ci` (or `npm run build`) first');
+    process.exit(2);
+  }
+  ctx.dir = mkdtempSync(join(process.env.BENCH_TMPDIR ?? tmpdir(), 'dare-bench-'));
+  const cleanup = () => {
+    if (!process.env.BENCH_KEEP) rmSync(ctx.dir, { recursive: true, force: true });
+  };
+  process.on('SIGINT', () => {
+    cleanup();
+    process.exit(130);
+  });
+  const cpu = cpus();
+  const machine = {
+    cpu: cpu[0]?.model ?? 'unknown', cores: cpu.length, mhz: cpu[0]?.speed,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10, platform: platform(), release: release(), arch: arch(),
+  };
+  console.log(`dare bench: ${SIZE_MIB} MiB, median of ${RUNS} run(s), node ${process.version}`);
+  console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.platform} ${machine.release} ${machine.arch}`);
+  console.log(`peak RSS from ${GNU_TIME ? 'GNU time (%M)' : '/proc/<pid>/status VmHWM (polled)'}; temp dir ${ctx.dir}\n`);
+  try {
+    process.stdout.write('generating the input... ');
+    ctx.input = makeInput();
+    console.log('done');
+
+    const results = [];
+    for (const section of SECTIONS) {
+      const rows = section.rows.map((r) => ({ ...r, section: section.id, runs: [], rss: [] }));
+      results.push({ section, rows });
+      if (section.pending) {
+        for (const r of rows) r.status = section.pending;
+        continue;
+      }
+      for (const r of rows) {
+        if (ONLY && !ONLY.has(r.id)) r.status = 'skipped (BENCH_ONLY)';
+        else if (r.needs?.some((c) => !have(c))) r.status = `not installed (${r.needs.filter((c) => !have(c)).join(', ')})`;
+        else if (r.needsModule && !haveModule(r.needsModule)) r.status = `not installed (npm ${r.needsModule})`;
+      }
+      for (const r of rows) {
+        if (r.status || !r.setup) continue;
+        try {
+          await r.setup();
+        } catch (e) {
+          for (const x of rows) if (x.id === r.id) x.status = `failed: ${e.message}`;
+        }
+      }
+      for (let run = 0; run < RUNS; run++) {
+        for (const r of rows) {
+          if (r.status) continue;
+          progress(`run ${run + 1}/${RUNS}: ${r.name}`);
+          try {
+            const m = await r.run();
+            r.runs.push(m.ms);
+            if (m.rssKiB) r.rss.push(m.rssKiB);
+            if (run === 0 && r.output && !(await sameFile(ctx.input, r.output()))) r.status = 'failed: output differs from the input';
+          } catch (e) {
+            r.status = `failed: ${e.message}`;
+            for (const x of rows) if (x.id === r.id && x.op === 'decrypt' && r.op === 'encrypt' && !x.status) x.status = 'failed: its encryption failed';
+          }
+        }
+      }
+      progress('');
+      const floorOf = (op, kind) => rows.find((x) => x.floor === kind && x.op === op && !x.status && x.runs.length);
+      for (const r of rows) {
+        if (r.status || !r.runs.length) continue;
+        r.medianMs = median(r.runs);
+        r.mibPerS = SIZE_MIB / (r.medianMs / 1000);
+        r.peakRssMiB = r.rss.length ? Math.max(...r.rss) / 1024 : undefined;
+      }
+      for (const r of rows) {
+        if (r.medianMs === undefined) continue;
+        const seq = floorOf(r.op, 'seq');
+        const par = floorOf(r.op, 'par');
+        if (seq) r.xFloor = r.medianMs / seq.medianMs;
+        if (par) r.xParallelFloor = r.medianMs / par.medianMs;
+      }
+    }
+
+    // Table
+    const header = ['', 'op', 'median', 'MiB/s', 'x floor', 'x par. floor', 'peak RSS'];
+    const lines = [];
+    for (const { section, rows } of results) {
+      lines.push({ title: section.title });
+      for (const r of rows) {
+        lines.push(r.medianMs === undefined
+          ? [r.name, r.op ?? '', r.status ?? 'no result', '', '', '', '']
+          : [r.name, r.op, fmtMs(r.medianMs), r.mibPerS.toFixed(0), r.xFloor?.toFixed(2) ?? '', r.xParallelFloor?.toFixed(2) ?? '', r.peakRssMiB ? `${r.peakRssMiB.toFixed(1)} MiB` : '?']);
+      }
+    }
+    const widths = header.map((h, i) => Math.max(h.length, ...lines.filter(Array.isArray).map((l) => String(l[i]).length)));
+    const pad = (l) => l.map((c, i) => (i === 0 || i === 1 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+    console.log(pad(header));
+    for (const l of lines) console.log(Array.isArray(l) ? pad(l) : `-- ${l.title}`);
+
+    const md = [`| ${header.map((h) => h || 'command').join(' | ')} |`, `|${header.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`];
+    for (const l of lines) md.push(Array.isArray(l) ? `| ${l.join(' | ')} |` : `| **${l.title}** | | | | | | |`);
+    const date = new Date().toISOString();
+    const note = `${SIZE_MIB} MiB, median of ${RUNS}, ${date.slice(0, 10)}, node ${process.version}, ${machine.cpu} (${machine.cores} cores), ${machine.memoryGiB} GiB RAM, ${machine.platform} ${machine.release}`;
+
+    mkdirSync(join(HERE, 'results'), { recursive: true });
+    const json = {
+      date, node: process.version, sizeMiB: SIZE_MIB, runs: RUNS, machine, rssSource: GNU_TIME ? 'gnu-time' : 'proc-vmhwm',
+      sections: results.map(({ section, rows }) => ({
+        id: section.id, title: section.title,
+        rows: rows.map((r) => ({
+          id: r.id, name: r.name, op: r.op, status: r.status ?? 'ok', medianMs: r.medianMs, runsMs: r.runs,
+          mibPerS: r.mibPerS, xFloor: r.xFloor, xParallelFloor: r.xParallelFloor, peakRssMiB: r.peakRssMiB,
+        })),
+      })),
+    };
+    writeFileSync(join(HERE, 'results', 'latest.json'), JSON.stringify(json, null, 2) + '\n');
+    writeFileSync(join(HERE, 'results', 'latest.md'), `${note}\n\n${md.join('\n')}\n`);
+    console.log(`\n${note}\nwritten: bench/results/latest.json, bench/results/latest.md`);
+  } finally {
+    cleanup();
+  }
+}
+
+await main();
