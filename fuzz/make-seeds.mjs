@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// Writes the fuzz seed corpus into fixtures/fuzz/<target>/ from real envelopes, key files and
+// the spec vectors, with the fixed keys of fuzz/targets.ts. Uses the built library (dist/):
+// run `npm run build` first (`npm run fuzz:seeds` does both). Envelopes carry fresh salts and
+// ephemeral keys, so a rerun writes different but equivalent bytes.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const lib = (p) => import(new URL(`../dist/lib/${p}`, import.meta.url).href);
+const { encodeEnvelopeBytes, encodeKeyFile, formatPublicKeySet, publicKeySet, contentDigest, secretUdf, formatUdf, shareSecret, formatShare, nonceUdf } = await lib('index.js');
+const { agreementPublicKey } = await lib('crypto/agreement.js');
+const { signaturePublicKey } = await lib('crypto/signature.js');
+const { encodeJsonB, encodeJsonC, arrayStart, arrayEnd, binaryChunkHeader, stringChunkHeader } = await lib('encoding/jsonb-writer.js');
+
+const sha256 = (s) => new Uint8Array(createHash('sha256').update(s).digest());
+const sha512 = (s) => new Uint8Array(createHash('sha512').update(s).digest());
+// The same constants as FUZZ_KEYS in fuzz/targets.ts.
+const K = {
+  secret: sha256('dare-fuzz-secret'),
+  x25519: sha256('dare-fuzz-x25519'),
+  x448: sha512('dare-fuzz-x448').subarray(0, 56),
+  ed25519: sha256('dare-fuzz-ed25519'),
+  ed448: sha512('dare-fuzz-ed448').subarray(0, 57),
+};
+const keySet = (encCrv, encPriv, sigCrv, sigPriv) => ({
+  encryption: { crv: encCrv, privateKey: encPriv, publicKey: agreementPublicKey(encCrv, encPriv) },
+  signature: { crv: sigCrv, privateKey: sigPriv, publicKey: signaturePublicKey(sigCrv, sigPriv) },
+});
+const ks25519 = keySet('X25519', K.x25519, 'Ed25519', K.ed25519);
+const ks448 = keySet('X448', K.x448, 'Ed448', K.ed448);
+
+const out = {};
+const add = (target, name, bytes) => {
+  (out[target] ??= []).push([name, typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : Buffer.from(bytes)]);
+};
+
+// Envelopes: every mode, both encodings, known and unknown length, metadata and annotations.
+const payloads = { empty: new Uint8Array(0), short: Buffer.from('hello, dare'), blocks: new Uint8Array(100).map((_, i) => i) };
+const modes = {
+  plain: { digest: false },
+  digest: {},
+  signed: { signers: [ks25519.signature] },
+  signed448: { signers: [ks448.signature, ks25519.signature] },
+  secret: { secret: K.secret },
+  x25519: { recipients: [{ crv: 'X25519', publicKey: ks25519.encryption.publicKey }] },
+  x448signed: { recipients: [{ crv: 'X448', publicKey: ks448.encryption.publicKey }, { crv: 'X25519', publicKey: ks25519.encryption.publicKey }], signers: [ks448.signature] },
+};
+for (const [m, opts] of Object.entries(modes)) {
+  for (const encoding of ['jsonb', 'json']) {
+    for (const [p, payload] of Object.entries(payloads)) {
+      if (p === 'empty' && m !== 'digest' && m !== 'secret') continue;
+      const extra = p === 'short' ? { contentMeta: { contentType: 'text/plain', filename: 'a.txt', labels: ['x'] }, annotations: [Buffer.from('note 1'), Buffer.from('note 2')] } : {};
+      add('envelope', `${m}-${encoding}-${p}-known`, await encodeEnvelopeBytes(payload, { ...opts, ...extra, encoding }));
+      if (p !== 'empty') add('envelope', `${m}-${encoding}-${p}-stream`, await encodeEnvelopeBytes(payload, { ...opts, ...extra, encoding, payloadLength: undefined }));
+    }
+  }
+}
+// Appendix A vectors, as printed (JSON with the DareEnvelope wrapper).
+for (const f of readdirSync(join(root, 'fixtures/envelope')).filter((n) => n.endsWith('.json.txt')).sort()) {
+  add('envelope', `appendix-${f.replace('.json.txt', '')}`, readFileSync(join(root, 'fixtures/envelope', f)));
+}
+
+// JSON-B: the jsonbcd-21 examples, JSON-C, chunked items, envelope headers.
+const examples = JSON.parse(readFileSync(join(root, 'fixtures/jsonb/jsonbcd-21-examples.json'), 'utf8'));
+examples.cases.forEach((c, i) => add('jsonb', `jsonbcd-${String(i).padStart(2, '0')}`, Buffer.from(c.hex.replace(/\s+/g, ''), 'hex')));
+const sample = { a: 1, b: [true, false, null, -5, 70000, 2 ** 40, 1.5, 'text', new Uint8Array([1, 2, 3])], c: { d: 'é', e: [] }, f: -(2n ** 70n) };
+add('jsonb', 'sample-b', encodeJsonB(sample));
+add('jsonb', 'sample-c', encodeJsonC(sample, { dictionary: ['a', 'b'], writeDictionary: true }));
+add('jsonb', 'chunked', Buffer.concat([arrayStart(), stringChunkHeader(2, false), Buffer.from('ab'), stringChunkHeader(1, true), Buffer.from('c'),
+  binaryChunkHeader(3, false), Buffer.from([1, 2, 3]), binaryChunkHeader(0, true), arrayEnd()]));
+add('jsonb', 'json-text', '{"a": [1, 2.5e3, "x\\u00e9", true, null], "b": {}}');
+add('jsonb', 'deep', '['.repeat(40) + ']'.repeat(40));
+for (const [name, bytes] of (out.envelope ?? []).filter(([n]) => /-(jsonb|json)-short-known$/.test(n))) add('jsonb', `envelope-${name}`, bytes);
+
+// UDF strings: digests, secrets, shares, nonces, public keys, and the udf-13 vectors.
+add('udf', 'digest', contentDigest(Buffer.from('UDF Data Value'), 'text/plain'));
+add('udf', 'digest-sha3', contentDigest(Buffer.from('UDF Data Value'), 'text/plain', { alg: 'sha3', bits: 200 }));
+add('udf', 'secret', secretUdf(K.secret));
+add('udf', 'nonce', nonceUdf(K.x25519.subarray(0, 16)));
+add('udf', 'share', formatShare(3, 2, K.secret.subarray(0, 16)));
+add('udf', 'shares', shareSecret({ quorum: 2, shares: 3 }).shares[0]);
+add('udf', 'public-key', formatPublicKeySet(publicKeySet(ks25519)));
+add('udf', 'public-key-448', formatPublicKeySet(publicKeySet(ks448)));
+add('udf', 'typed', formatUdf(Uint8Array.of(0x90, 0x23, ...K.secret.subarray(0, 16))));
+for (const f of readdirSync(join(root, 'fixtures/udf')).sort()) {
+  const text = readFileSync(join(root, 'fixtures/udf', f), 'utf8');
+  const found = [...new Set(text.match(/\b[A-Z2-7]{4}(?:-[A-Z2-7]{4}){3,}\b/g) ?? [])].slice(0, 3);
+  found.forEach((u, i) => add('udf', `${f.replace('.json', '')}-${i}`, u));
+}
+
+// Key files: plain, sealed (cheap scrypt), the reference single-key form.
+add('keyfile', 'plain-25519', await encodeKeyFile(ks25519));
+add('keyfile', 'plain-448', await encodeKeyFile(ks448));
+add('keyfile', 'sealed', await encodeKeyFile(ks25519, 'correct horse', { N: 16, r: 1, p: 1 }));
+add('keyfile', 'reference', JSON.stringify({ PrivateKeyECDH: { crv: 'Ed25519', Private: Buffer.from(K.ed25519).toString('base64url') } }));
+
+for (const [target, files] of Object.entries(out)) {
+  const dir = join(root, 'fixtures/fuzz', target);
+  mkdirSync(dir, { recursive: true });
+  for (const f of readdirSync(dir, { withFileTypes: true }).filter((d) => d.isFile())) rmSync(join(dir, f.name));
+  for (const [name, bytes] of files) writeFileSync(join(dir, `${name}.seed`), bytes);
+  process.stdout.write(`${target}: ${files.length} seeds\n`);
+}

@@ -1,0 +1,154 @@
+/**
+ * Fuzz targets: each takes arbitrary bytes and must either succeed or throw a
+ * DareError. Anything else (TypeError, RangeError, a plain Error from a
+ * dependency) is a crash. Keys are fixed, so that the seed corpus
+ * (fixtures/fuzz/, written by fuzz/make-seeds.mjs with the same constants) opens.
+ *
+ * Extension point: a sequence target (lib/sequence/, later) is one more entry in
+ * {@link TARGETS} with its seeds in fixtures/fuzz/sequence/.
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import {
+  checkContentDigestOfStream, decodeEnvelopeBytes, decodeKeyFile, normalizeUdf, parsePublicKeySet, parseSecret, parseShare, parseUdf,
+  udfMatches, isDareError, type DecodeOptions,
+} from '../lib/index.js';
+import { signaturePublicKey } from '../lib/crypto/signature.js';
+import { decodeJsonB } from '../lib/encoding/jsonb-reader.js';
+import { JsonBStreamReader } from '../lib/encoding/jsonb-stream.js';
+import { decodeJson } from '../lib/encoding/json.js';
+import { base32Decode } from '../lib/encoding/base32.js';
+import { base64urlDecode } from '../lib/encoding/base64url.js';
+
+export interface FuzzTarget {
+  readonly name: string;
+  /** Inputs longer than this are cut by the mutator. */
+  readonly maxLength: number;
+  run(input: Uint8Array): Promise<void>;
+}
+
+const sha256 = (s: string): Uint8Array => new Uint8Array(createHash('sha256').update(s).digest());
+const sha512 = (s: string): Uint8Array => new Uint8Array(createHash('sha512').update(s).digest());
+
+/** The fixed keys of the fuzz corpus (the same derivation as fuzz/make-seeds.mjs). */
+export const FUZZ_KEYS = {
+  secret: sha256('dare-fuzz-secret'),
+  x25519: sha256('dare-fuzz-x25519'),
+  x448: sha512('dare-fuzz-x448').subarray(0, 56),
+  ed25519: sha256('dare-fuzz-ed25519'),
+  ed448: sha512('dare-fuzz-ed448').subarray(0, 57),
+};
+
+const DECODE: DecodeOptions = {
+  secrets: [FUZZ_KEYS.secret],
+  keys: [{ crv: 'X25519', privateKey: FUZZ_KEYS.x25519 }, { crv: 'X448', privateKey: FUZZ_KEYS.x448 }],
+  trustedSigners: [
+    { crv: 'Ed25519', publicKey: signaturePublicKey('Ed25519', FUZZ_KEYS.ed25519) },
+    { crv: 'Ed448', publicKey: signaturePublicKey('Ed448', FUZZ_KEYS.ed448) },
+  ],
+  requireTrustedSignature: false,
+};
+
+async function* cut(b: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
+  for (let p = 0; p < b.length; p += size) yield b.subarray(p, p + size);
+}
+
+/** Reads every value of a JSON-B stream through each reader entry point the envelope uses. */
+async function streamAll(input: Uint8Array, size: number): Promise<void> {
+  const r = new JsonBStreamReader(cut(input, size));
+  for (let i = 0; i < 64; i++) {
+    const h = await r.peekHead();
+    if (h === undefined) return;
+    if (h.kind === 'binary' || h.kind === 'text-string') {
+      for await (const _ of r.readBinaryOrBase64()) void _;
+    } else if (h.kind === 'string') {
+      for await (const _ of r.readStringPieces()) void _;
+    } else if (h.kind === 'array-start' || h.kind === 'array-end' || h.kind === 'object-start' || h.kind === 'object-end') {
+      await r.expect(h.kind);
+    } else await r.readValue();
+  }
+}
+
+const latin1 = (b: Uint8Array): string => Buffer.from(b).toString('latin1');
+const utf8 = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
+
+export const TARGETS: readonly FuzzTarget[] = [
+  {
+    name: 'jsonb',
+    maxLength: 4096,
+    async run(input) {
+      const tries: (() => unknown)[] = [
+        () => decodeJsonB(input),
+        () => decodeJsonB(input, { strict: true }),
+        () => decodeJsonB(input, { maxDepth: 8, maxChunks: 4 }),
+      ];
+      for (const t of tries) {
+        try {
+          t();
+        } catch (e) {
+          if (!isExpected(e)) throw e;
+        }
+      }
+      await settleExpected(() => streamAll(input, 1 + (input.length % 7)));
+      await settleExpected(() => streamAll(input, input.length || 1));
+    },
+  },
+  {
+    name: 'envelope',
+    maxLength: 16384,
+    async run(input) {
+      await settleExpected(() => decodeEnvelopeBytes(input, DECODE));
+      await settleExpected(() => decodeEnvelopeBytes(input, { ...DECODE, decrypt: false }));
+    },
+  },
+  {
+    name: 'udf',
+    maxLength: 512,
+    async run(input) {
+      const s = latin1(input);
+      const u = utf8(input);
+      const calls: (() => unknown)[] = [
+        () => parseUdf(s), () => parseUdf(u), () => normalizeUdf(u), () => parseSecret(u), () => parseShare(u),
+        () => udfMatches(u, 'MB5S-R4AJ-3FBT-7NHO-T26Z-2E6Y-WFH4'), () => parsePublicKeySet(u), () => base32Decode(u),
+        () => base64urlDecode(u), () => decodeJson(u),
+      ];
+      for (const c of calls) {
+        try {
+          c();
+        } catch (e) {
+          if (!isExpected(e)) throw e;
+        }
+      }
+      await settleExpected(() => checkContentDigestOfStream(cut(input, 64), 'text/plain', u));
+    },
+  },
+  {
+    name: 'keyfile',
+    maxLength: 4096,
+    async run(input) {
+      const text = utf8(input);
+      // A sealed file makes scrypt run: give the passphrase only for cheap parameters, so that a
+      // mutated N cannot stall the loop (the limits themselves are tested in property-tests/limits).
+      const cheap = /"N"\s*:\s*([0-9]{1,3})\b/.exec(text) !== null && !/"r"\s*:\s*[0-9]{3,}/.test(text);
+      await settleExpected(() => decodeKeyFile(text, cheap ? async () => 'correct horse' : undefined));
+    },
+  },
+];
+
+function isExpected(e: unknown): boolean {
+  return isDareError(e);
+}
+
+async function settleExpected(f: () => Promise<unknown>): Promise<void> {
+  try {
+    await f();
+  } catch (e) {
+    if (!isExpected(e)) throw e;
+  }
+}
+
+export function targetByName(name: string): FuzzTarget {
+  const t = TARGETS.find((x) => x.name === name);
+  if (t === undefined) throw new RangeError(`unknown fuzz target ${name}`);
+  return t;
+}
