@@ -1,12 +1,13 @@
-// Property tests of lib/encoding: JSON-B, JSON-C, JSON and the streaming reader.
+// Property tests of lib/encoding: JSON-B, JSON-C, JSON, the streaming reader and the
+// streaming strings and base64url codecs.
 // Fixed seed, 200 runs; SLOW=1 runs 5000.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DareError } from '../lib/errors.js';
-import { base64urlEncode } from '../lib/encoding/base64url.js';
+import { Base64urlEncoder, base64urlEncode } from '../lib/encoding/base64url.js';
 import { decodeJson, encodeJson, encodeJsonReference, asBinary } from '../lib/encoding/json.js';
 import { decodeJsonB } from '../lib/encoding/jsonb-reader.js';
-import { decodeJsonBStream } from '../lib/encoding/jsonb-stream.js';
+import { JsonBStreamReader, decodeJsonBStream } from '../lib/encoding/jsonb-stream.js';
 import { encodeJsonB, encodeJsonC } from '../lib/encoding/jsonb-writer.js';
 import { type JsonValue, jsonValueEquals } from '../lib/encoding/value.js';
 
@@ -129,5 +130,74 @@ describe('encoding properties', () => {
       }
       if (!(strict instanceof DareError)) expect(lenient instanceof DareError ? lenient.code : 'OK').toBe('OK');
     }), params(5));
+  });
+});
+
+/** JSON text for `s`, each code point escaped as \\uXXXX where `escape` says (and where it must be). */
+function jsonTextOf(s: string, escape: boolean[]): string {
+  let out = '"';
+  let i = 0;
+  for (const cp of s) {
+    const u = cp.codePointAt(0) as number;
+    const lone = u >= 0xd800 && u <= 0xdfff;
+    if (escape[i++ % Math.max(1, escape.length)] === true || lone || u < 0x20 || u === 0x22 || u === 0x5c) {
+      for (let k = 0; k < cp.length; k++) out += '\\u' + cp.charCodeAt(k).toString(16).padStart(4, '0');
+    } else out += cp;
+  }
+  return out + '"';
+}
+
+async function collectAll<T>(g: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of g) out.push(x);
+  return out;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+describe('streaming strings and base64url', () => {
+  it('base64url in a JSON text string with random line breaks streams back to the bytes', async () => {
+    const breaks = fc.array(fc.tuple(fc.nat(), fc.constantFrom('\n', '\r\n', ' ', '\t', '\n    ')), { maxLength: 6 });
+    await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), breaks, fc.array(fc.integer({ min: 1, max: 40 }), { maxLength: 8 }), async (b, at, sizes) => {
+      let text = base64urlEncode(b);
+      for (const [p, ws] of at) {
+        const i = text.length ? p % (text.length + 1) : 0;
+        text = text.slice(0, i) + ws + text.slice(i);
+      }
+      const source = pieces(new TextEncoder().encode('"' + text + '"'), sizes);
+      const got = await collectAll(new JsonBStreamReader(source).readBinaryOrBase64());
+      const all = Uint8Array.from(got.flatMap((x) => [...x]));
+      expect(all).toStrictEqual(b);
+    }), params(6));
+  });
+
+  it('Base64urlEncoder over random splits equals base64urlEncode', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), fc.array(fc.integer({ min: 0, max: 10 }), { minLength: 1, maxLength: 8 }), (b, sizes) => {
+      const steps = [...sizes, 1]; // some piece size is not 0
+      const e = new Base64urlEncoder();
+      let out = '';
+      let p = 0;
+      for (let i = 0; p < b.length; i++) {
+        const n = steps[i % steps.length] as number;
+        out += e.push(b.subarray(p, p + n));
+        p += n;
+      }
+      expect(out + e.end()).toBe(base64urlEncode(b));
+    }), params(7));
+  });
+
+  it('readStringPieces of JSON text with random escapes and JSON-B strings gives the string back', async () => {
+    await fc.assert(fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 40 }), fc.array(fc.boolean(), { maxLength: 10 }), fc.array(fc.integer({ min: 1, max: 9 }), { maxLength: 8 }), async (s, escape, sizes) => {
+      const text = jsonTextOf(s, escape);
+      expect(JSON.parse(text)).toBe(s);
+      const got = await collectAll(new JsonBStreamReader(pieces(new TextEncoder().encode(text), sizes)).readStringPieces());
+      expect(got.join('')).toBe(s);
+      expect(got.every((x) => x.length > 0)).toBe(true);
+      if (!LONE_SURROGATE.test(s)) {
+        expect(got.some((x) => LONE_SURROGATE.test(x))).toBe(false);
+        const viaB = await collectAll(new JsonBStreamReader(pieces(encodeJsonB(s), sizes)).readStringPieces());
+        expect(viaB.join('')).toBe(s);
+      }
+    }), params(8));
   });
 });

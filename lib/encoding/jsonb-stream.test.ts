@@ -126,6 +126,15 @@ describe('JsonBStreamReader', () => {
     expect(await code(async () => { for await (const _ of r.readBinary()) void _; })).toBe('TRUNCATED');
   });
 
+  it('a JSON text number at the very end of the source is complete, not truncated', async () => {
+    for (const t of ['12', '-0.5e3', ' 7', '[1,2]']) {
+      const b = new TextEncoder().encode(t);
+      for (const size of [1, 2, b.length]) expect(await decodeJsonBStream(pieces(b, size)), `${t} ${size}`).toStrictEqual(JSON.parse(t));
+    }
+    expect(await code(() => decodeJsonBStream(pieces(new TextEncoder().encode('"ab'), 1)))).toBe('TRUNCATED');
+    expect(await code(() => decodeJsonBStream(pieces(new TextEncoder().encode('tru'), 1)))).toBe('TRUNCATED');
+  });
+
   it('readBinary rejects other items and expect rejects other tokens', async () => {
     expect(await code(async () => { for await (const _ of new JsonBStreamReader(pieces(encodeJsonB('s'), 1)).readBinary()) void _; })).toBe('MALFORMED');
     expect(await code(() => new JsonBStreamReader(pieces(encodeJsonB({}), 1)).expect('array-start'))).toBe('MALFORMED');
