@@ -77,6 +77,15 @@ export interface DareHeader extends DareTrailer {
   received?: string;
 }
 
+/**
+ * Most entries a header list may hold (docs/LIMITS.md): a reader tries every recipient
+ * entry with every key and verifies every signature, so these bound the work a hostile
+ * header can ask for. The writer puts at most 255 annotations in an envelope.
+ */
+export const MAX_RECIPIENTS = 1024;
+export const MAX_SIGNATURES = 64;
+export const MAX_ANNOTATIONS = 256;
+
 function malformed(what: string): never {
   throw new DareError('HEADER_MALFORMED', what);
 }
@@ -139,10 +148,11 @@ function obj(o: JsonObject, k: string, where: string): JsonObject | undefined {
   return v;
 }
 
-function list<T>(o: JsonObject, k: string, where: string, each: (v: JsonValue, i: number) => T): T[] | undefined {
+function list<T>(o: JsonObject, k: string, where: string, each: (v: JsonValue, i: number) => T, max: number): T[] | undefined {
   const v = o[k];
   if (v === undefined || v === null) return undefined;
   if (!Array.isArray(v)) malformed(`${where}: field ${k} must be a list`);
+  if (v.length > max) throw new DareError('LIMIT_EXCEEDED', `${where}: more than ${max} entries in ${k}`);
   return v.map(each);
 }
 
@@ -204,7 +214,7 @@ export function parseTrailer(v: JsonValue, where = 'trailer', known: ReadonlySet
   if (!isJsonObject(v)) malformed(`${where} must be an object`);
   onlyKnown(v, known, where);
   return {
-    signatures: list(v, 'signatures', where, signature),
+    signatures: list(v, 'signatures', where, signature, MAX_SIGNATURES),
     signedData: bin(v, 'SignedData', where),
     payloadDigest: bin(v, 'PayloadDigest', where),
     chainDigest: bin(v, 'ChainDigest', where),
@@ -232,8 +242,8 @@ export function parseHeader(v: JsonValue, where = 'header'): DareHeader {
       } catch (e) {
         throw new DareError('HEADER_MALFORMED', `${where}: annotation ${i} must be binary data`, { cause: e });
       }
-    }),
-    recipients: list(v, 'recipients', where, recipient),
+    }, MAX_ANNOTATIONS),
+    recipients: list(v, 'recipients', where, recipient, MAX_RECIPIENTS),
     policy: obj(v, 'policy', where),
     contentMetaData: bin(v, 'ContentMetaData', where),
     sequenceInfo: sequenceInfo(obj(v, 'SequenceInfo', where)),

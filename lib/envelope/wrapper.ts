@@ -43,7 +43,8 @@ export async function unwrapEnvelope(source: AsyncIterable<Uint8Array>): Promise
     o += take.length;
   }
   const text = latin1(head);
-  if (text.trim() === '') throw new DareError(n === 0 ? 'TRUNCATED' : 'MALFORMED', n === 0 ? 'input is empty' : 'input holds only whitespace');
+  if (n === 0) throw new DareError('TRUNCATED', 'input is empty');
+  if (text.trim() === '') throw new DareError('MALFORMED', done && n <= MAX_PREFIX ? 'input holds only whitespace' : `no envelope within the first ${MAX_PREFIX} bytes (only whitespace)`);
   const m = JSON_WRAPPER.exec(text) ?? JSONB_WRAPPER.exec(text);
   let skip = m ? m[0].length : 0;
   if (!m && /^[\s]*\{/.test(text)) throw new DareError('MALFORMED', 'not a dare envelope: an object other than {"DareEnvelope": ...}');
