@@ -10,7 +10,7 @@ import type { Argv } from 'yargs';
 import { isDareError } from '../lib/index.js';
 import { HintedError, UsageError } from './errors.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
-import { STDIO_TOKEN, type Io } from './io.js';
+import { STDIO_TOKEN, ioError, type Io } from './io.js';
 import { commands } from './commands/index.js';
 
 export function buildParser(argv: string[], io: Io): Argv {
@@ -39,20 +39,34 @@ export function buildParser(argv: string[], io: Io): Argv {
 export async function run(argv: string[], io: Io): Promise<number> {
   const debug = argv.includes('--debug');
   argv = argv.map((a) => (a === '-' ? STDIO_TOKEN : a));
+  // A failed write to stdout (a full disk, a closed pipe) arrives as an 'error' event on the
+  // next tick: catch it, so that it is an I/O error (exit 6) and never an unhandled event.
+  let outputError: unknown;
+  const onOutputError = (e: unknown) => {
+    outputError ??= e;
+  };
+  io.stdout.on('error', onOutputError);
+  if (io.stderr.listenerCount('error') === 0) io.stderr.on('error', () => undefined);
+  let code: number;
   try {
     let helpText = '';
     await buildParser(argv, io).parseAsync(argv, {}, (_err, _args, output) => {
       helpText = output;
     });
     if (helpText) io.stdout.write(helpText.endsWith('\n') ? helpText : helpText + '\n');
-    return EXIT.OK;
+    code = EXIT.OK;
   } catch (e) {
-    return report(e, io, debug);
+    code = report(e, io, debug);
   }
+  await new Promise((resolve) => setImmediate(resolve));
+  io.stdout.off('error', onOutputError);
+  if (outputError !== undefined && code === EXIT.OK) code = report(ioError(outputError, 'stdout'), io, debug);
+  return code;
 }
 
 function report(e: unknown, io: Io, debug: boolean): number {
-  const say = (kind: string, text: string) => io.stderr.write(`dare: ${kind}: ${text}\n`);
+  // One line per message: yargs writes some of its messages over several lines.
+  const say = (kind: string, text: string) => io.stderr.write(`dare: ${kind}: ${text.trim().replace(/\s*\n\s*/g, ' ')}\n`);
   if (debug && e instanceof Error && e.stack) io.stderr.write(e.stack + '\n');
   if (e instanceof UsageError) {
     say('error', e.message);
