@@ -30,7 +30,7 @@ function dareToFd(args: string[], fd: number): Promise<DareResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [DARE_BIN, ...args], { stdio: ['ignore', fd, 'pipe'] });
     const err: Buffer[] = [];
-    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.stderr?.on('data', (d: Buffer) => err.push(d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout: '', stderr: Buffer.concat(err).toString('utf8'), stdoutBytes: Buffer.alloc(0) }));
   });
