@@ -1,0 +1,117 @@
+/**
+ * Reading sequence frames (draft-hallambaker-mesh-dare-12 §4.1; docs/FORMAT.md §8):
+ * one frame's header and trailer without its payload, the last intact frame of a
+ * file (finding a torn tail left by an interrupted append), and the search for a
+ * frame by index through TreePosition links (Appendix C) in O(log n) reads.
+ * @module
+ */
+import { DareError } from '../errors.js';
+import { decodeJsonB } from '../encoding/jsonb-reader.js';
+import { previousFrameStart, readFrame, readRecord, type RandomAccessReader, type RecordInfo } from '../encoding/jbcd.js';
+import { parseHeader, parseTrailer, type DareHeader, type DareTrailer } from '../envelope/schema.js';
+import { previousFrame } from './positions.js';
+
+/** A frame as found in the file: where it is, its header and trailer. */
+export interface FrameView {
+  readonly index: number;
+  readonly position: number;
+  readonly end: number;
+  readonly headerRecord: Uint8Array;
+  readonly header: DareHeader;
+  readonly trailer?: DareTrailer;
+  /** The payload record, absent when the frame has none. */
+  readonly payload?: RecordInfo;
+  readonly isMeta: boolean;
+}
+
+function decodeRecord(bytes: Uint8Array, what: string): ReturnType<typeof decodeJsonB> {
+  try {
+    return decodeJsonB(bytes);
+  } catch (e) {
+    throw new DareError('HEADER_MALFORMED', `${what} is not json or json-b`, { cause: e });
+  }
+}
+
+/** Reads the frame at `position` (header and trailer records; the payload stays on disk). */
+export async function readFrameView(r: RandomAccessReader, position: number): Promise<FrameView> {
+  const f = await readFrame(r, position);
+  const [h, p, t] = f.records;
+  if (h === undefined) throw new DareError('HEADER_MALFORMED', `frame at offset ${position} has no header record`);
+  if (f.records.length > 3) throw new DareError('HEADER_MALFORMED', `frame at offset ${position} has ${f.records.length} records`);
+  if (h.length > 16 << 20) throw new DareError('LIMIT_EXCEEDED', `frame header at offset ${position} is larger than 16 MiB`);
+  const headerRecord = (await readRecord(r, h)).slice();
+  const header = parseHeader(decodeRecord(headerRecord, `header of the frame at offset ${position}`));
+  let trailer: DareTrailer | undefined;
+  if (t !== undefined && t.length > 0) {
+    if (t.length > 16 << 20) throw new DareError('LIMIT_EXCEEDED', `frame trailer at offset ${position} is larger than 16 MiB`);
+    trailer = parseTrailer(decodeRecord(await readRecord(r, t), `trailer of the frame at offset ${position}`));
+  }
+  const index = header.sequenceInfo?.index;
+  if (index === undefined) throw new DareError('HEADER_MALFORMED', `frame at offset ${position} has no SequenceInfo.Index`);
+  return {
+    index, position, end: f.end, headerRecord, header, trailer,
+    payload: p !== undefined && p.length > 0 ? p : undefined,
+    isMeta: header.sequenceInfo?.isMeta === true,
+  };
+}
+
+/** The last intact frame and how many bytes after it are torn. */
+export interface Tail {
+  readonly last: FrameView;
+  /** Bytes after the last intact frame (0 when the file ends cleanly). */
+  readonly tornBytes: number;
+}
+
+/**
+ * Finds the last intact frame. The fast path reads backwards from the end; when the
+ * end does not close a frame that follows the one before it, the file is walked
+ * forwards from frame 0 to the last frame that reads whole (an append was cut off).
+ */
+export async function findTail(r: RandomAccessReader, first: FrameView): Promise<Tail> {
+  const size = await r.size();
+  if (size === first.end) return { last: first, tornBytes: 0 };
+  try {
+    const start = await previousFrameStart(r, size);
+    if (start >= first.end) {
+      const last = await readFrameView(r, start);
+      if (last.end === size && last.index > 0) return { last, tornBytes: 0 };
+    }
+  } catch (e) {
+    if (!(e instanceof DareError)) throw e;
+  }
+  let last = first;
+  for (;;) {
+    if (last.end >= size) break;
+    let next: FrameView;
+    try {
+      next = await readFrameView(r, last.end);
+    } catch (e) {
+      if (!(e instanceof DareError)) throw e;
+      break;
+    }
+    if (next.index !== last.index + 1) break;
+    last = next;
+  }
+  return { last, tornBytes: size - last.end };
+}
+
+/**
+ * Finds frame `target` starting from frame `from` (target ≤ from.index) by jumping
+ * along TreePosition links (to previous(n), Appendix C) when that does not pass the
+ * target, and stepping one frame back otherwise: O(log n) frames read.
+ */
+export async function seekFrame(r: RandomAccessReader, from: FrameView, target: number): Promise<FrameView> {
+  if (!Number.isSafeInteger(target) || target < 0) throw new RangeError('frame index must be a non-negative integer');
+  if (target > from.index) throw new DareError('MALFORMED', `no frame ${target}: the sequence ends at frame ${from.index}`);
+  let cur = from;
+  for (let steps = 0; cur.index !== target; steps++) {
+    if (steps > 4096) throw new DareError('LIMIT_EXCEEDED', 'frame search does not converge');
+    const jump = cur.header.sequenceInfo?.treePosition;
+    // previous(n) is known from n alone (Appendix C); read the frame only if we go there.
+    const useJump = jump !== undefined && jump < cur.position && previousFrame(cur.index) >= target;
+    const next = await readFrameView(r, useJump ? jump : await previousFrameStart(r, cur.position));
+    if (next.index >= cur.index) throw new DareError('SEQUENCE_ORDER', `frame indexes do not decrease at offset ${next.position}`);
+    cur = next;
+  }
+  return cur;
+}

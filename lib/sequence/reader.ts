@@ -1,0 +1,265 @@
+/**
+ * Reading and verifying DARE Sequences (draft-hallambaker-mesh-dare-12 §4, §6;
+ * docs/FORMAT.md §8): frames forwards or by index, payloads decrypted and checked
+ * (digest and MAC before the last block is released), and a full verification of
+ * every frame, the chain or Merkle tree and the signatures.
+ * @module
+ */
+import { DareError } from '../errors.js';
+import { getBackend } from '../crypto/backend-select.js';
+import { decodeJsonB } from '../encoding/jsonb-reader.js';
+import type { RandomAccessReader } from '../encoding/jbcd.js';
+import { equalBytes } from '../internal/bytes.js';
+import { FileReader } from '../platform/file.js';
+import type { DecryptionKey, VerificationKey } from '../keys/types.js';
+import { decodeContentMeta, type ContentMeta } from '../envelope/content-meta.js';
+import { decodeEds } from '../envelope/eds.js';
+import { deriveItemKeys, masterKeyId, type ItemKeys } from '../envelope/keyschedule.js';
+import { unwrapMaster } from '../envelope/recipients.js';
+import { parseHeader } from '../envelope/schema.js';
+import { checkSignatures, type SignatureCheck } from '../envelope/signatures.js';
+import { payloadMac } from '../envelope/writer.js';
+import { frameDigest, emptyDigest, DIGEST_SCHEME, usesTreePosition, type SequenceType } from './format.js';
+import { findTail, readFrameView, seekFrame, type FrameView } from './frames.js';
+import { readPolicy, type SequencePolicy } from './policy.js';
+
+export interface SequenceReadOptions {
+  keys?: readonly DecryptionKey[];
+  secrets?: readonly Uint8Array[];
+  trustedSigners?: readonly VerificationKey[];
+  allowUnauthenticated?: boolean;
+}
+
+/** A frame with its metadata opened. */
+export interface OpenedFrame {
+  readonly view: FrameView;
+  readonly encrypted: boolean;
+  /** False when the frame is encrypted and no key opened it. */
+  readonly opened: boolean;
+  readonly contentMeta?: ContentMeta;
+  readonly annotations: readonly Uint8Array[];
+  readonly keys?: ItemKeys;
+  readonly edsTags: readonly Uint8Array[];
+  readonly unauthenticatedEds: boolean;
+}
+
+export class SequenceReader {
+  readonly type: SequenceType;
+  readonly policy: SequencePolicy;
+  readonly first: FrameView;
+  readonly last: FrameView;
+  readonly tornBytes: number;
+  readonly source: RandomAccessReader;
+  readonly options: SequenceReadOptions;
+  private readonly owned?: FileReader;
+  private readonly masters = new Map<number, Uint8Array>();
+
+  private constructor(source: RandomAccessReader, first: FrameView, last: FrameView, tornBytes: number, options: SequenceReadOptions, owned?: FileReader) {
+    this.source = source;
+    this.first = first;
+    this.last = last;
+    this.tornBytes = tornBytes;
+    this.options = options;
+    this.owned = owned;
+    this.type = first.header.sequenceInfo?.containerType as SequenceType;
+    this.policy = readPolicy(first.header.policy);
+  }
+
+  /** Opens a sequence file (or any random-access source); a torn tail is reported, not read. */
+  static async open(source: string | RandomAccessReader, options: SequenceReadOptions = {}): Promise<SequenceReader> {
+    const owned = typeof source === 'string' ? await FileReader.open(source) : undefined;
+    const r = owned ?? (source as RandomAccessReader);
+    try {
+      if ((await r.size()) === 0) throw new DareError('TRUNCATED', 'the sequence is empty');
+      const first = await readFrameView(r, 0);
+      const type = first.header.sequenceInfo?.containerType;
+      if (first.index !== 0 || type === undefined) throw new DareError('HEADER_MALFORMED', 'frame 0 does not describe a sequence');
+      if (!['List', 'Digest', 'Chain', 'Tree', 'Merkle'].includes(type)) throw new DareError('UNSUPPORTED_ALGORITHM', `sequence type ${type} is not supported`);
+      const { last, tornBytes } = await findTail(r, first);
+      return new SequenceReader(r, first, last, tornBytes, options, owned);
+    } catch (e) {
+      await owned?.close();
+      throw e;
+    }
+  }
+
+  /** Our digest scheme: chain and tree values can be checked. */
+  get checkable(): boolean {
+    return this.policy.digestScheme === DIGEST_SCHEME;
+  }
+
+  async close(): Promise<void> {
+    await this.owned?.close();
+  }
+
+  /** Frame `index`, found through TreePosition links from the last frame. */
+  async frame(index: number): Promise<FrameView> {
+    if (index === 0) return this.first;
+    return seekFrame(this.source, this.last, index);
+  }
+
+  async frameAt(position: number): Promise<FrameView> {
+    return readFrameView(this.source, position);
+  }
+
+  /** Frames in order from `from` (inclusive) to the last intact frame. */
+  async *frames(from = 0): AsyncGenerator<FrameView> {
+    let f = from === 0 ? this.first : await this.frame(from);
+    for (;;) {
+      yield f;
+      if (f.index >= this.last.index) return;
+      const next = await readFrameView(this.source, f.end);
+      if (next.index !== f.index + 1) throw new DareError('SEQUENCE_ORDER', `frame at offset ${next.position} has index ${next.index}, expected ${f.index + 1}`);
+      f = next;
+    }
+  }
+
+  /** The master key of an encrypted frame: its own recipients, its ExchangePosition, or a secret. */
+  private async masterOf(view: FrameView): Promise<Uint8Array | undefined> {
+    const h = view.header;
+    const secrets = this.options.secrets ?? [];
+    const bySecret = h.kid === undefined ? undefined : secrets.find((s) => masterKeyId(s) === h.kid);
+    if (bySecret) return bySecret;
+    const at = h.recipients?.length ? view.position : h.sequenceInfo?.exchangePosition;
+    if (at === undefined) return undefined;
+    const cached = this.masters.get(at);
+    if (cached) return cached;
+    if (!(this.options.keys?.length)) return undefined;
+    const holder = at === view.position ? view : await readFrameView(this.source, at);
+    if (holder.index >= view.index && holder !== view) throw new DareError('SEQUENCE_ORDER', `frame ${view.index} points to a later key exchange`);
+    if (!holder.header.recipients?.length) throw new DareError('HEADER_MALFORMED', `ExchangePosition of frame ${view.index} names a frame without recipients`);
+    const master = unwrapMaster(holder.header.recipients, this.options.keys);
+    this.masters.set(at, master);
+    return master;
+  }
+
+  /** Opens a frame's metadata (decrypting it when a key is available). */
+  async open(view: FrameView): Promise<OpenedFrame> {
+    const h = view.header;
+    const encrypted = h.enc !== undefined && h.enc.toLowerCase() !== 'none';
+    if (encrypted && h.enc !== 'A256CBC') throw new DareError('UNSUPPORTED_ALGORITHM', `frame ${view.index}: encryption ${h.enc} is not supported`);
+    if (encrypted && !h.salt) throw new DareError('HEADER_MALFORMED', `frame ${view.index}: encrypted without a Salt`);
+    const master = encrypted ? await this.masterOf(view) : undefined;
+    if (encrypted && !master) {
+      return { view, encrypted, opened: false, annotations: [], edsTags: [], unauthenticatedEds: false };
+    }
+    const ctx = master && { master, salt: h.salt as Uint8Array };
+    const allow = this.options.allowUnauthenticated === true;
+    const edsTags: Uint8Array[] = [];
+    let unauthenticatedEds = false;
+    const openEds = (eds: Uint8Array) => {
+      const d = decodeEds(eds, ctx, allow);
+      if (ctx) {
+        if (d.tag) edsTags.push(d.tag);
+        else unauthenticatedEds = true;
+      }
+      return d.data;
+    };
+    let contentMeta: ContentMeta | undefined;
+    if (h.cloaked) {
+      const cloaked = parseHeader(decodeJsonB(openEds(h.cloaked)), 'cloaked header');
+      if (cloaked.contentMetaData) contentMeta = decodeContentMeta(cloaked.contentMetaData);
+    }
+    const annotations = (h.annotations ?? []).map(openEds);
+    if (!contentMeta && h.contentMetaData) contentMeta = decodeContentMeta(h.contentMetaData);
+    return {
+      view, encrypted, opened: true, contentMeta, annotations, edsTags, unauthenticatedEds,
+      keys: master ? deriveItemKeys(master, h.salt as Uint8Array) : undefined,
+    };
+  }
+
+  /** The payload bytes as carried, in pieces. */
+  private async *carried(view: FrameView): AsyncGenerator<Uint8Array> {
+    const p = view.payload;
+    if (!p) return;
+    if (this.source instanceof FileReader) {
+      yield* this.source.stream(p.dataPosition, p.length);
+      return;
+    }
+    for (let off = 0; off < p.length; off += 1 << 20) {
+      yield await this.source.read(p.dataPosition + off, Math.min(1 << 20, p.length - off));
+    }
+  }
+
+  /**
+   * The payload of a frame: plaintext when it is encrypted and a key opens it, else the
+   * bytes as carried. Checks the PayloadDigest and MAC before the last block and throws
+   * a DareError when either fails. Resolves `digest` to the PayloadDigest computed.
+   */
+  async *payload(frame: OpenedFrame, out?: { digest?: Uint8Array }): AsyncGenerator<Uint8Array> {
+    const backend = getBackend();
+    const hasher = backend.createHash('sha512');
+    const cipher = frame.keys && backend.createAesCbcDecryptor(frame.keys.encryptionKey, frame.keys.iv);
+    let n = 0;
+    for await (const piece of this.carried(frame.view)) {
+      n += piece.length;
+      hasher.update(piece);
+      if (!cipher) yield piece;
+      else {
+        const o = cipher.update(piece);
+        if (o.length) yield o;
+      }
+    }
+    const digest = n === 0 && !frame.view.payload ? emptyDigest() : hasher.digest();
+    if (out) out.digest = digest;
+    checkFrameIntegrity(frame, digest, this.options.allowUnauthenticated === true);
+    if (cipher) {
+      if (n === 0) throw new DareError('MALFORMED', `frame ${frame.view.index}: encrypted payload is empty`);
+      const last = cipher.final();
+      if (last.length) yield last;
+    }
+  }
+
+  /** The whole payload of a (small) frame. */
+  async readPayload(frame: OpenedFrame, max = 64 << 20): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    let n = 0;
+    for await (const p of this.payload(frame)) {
+      n += p.length;
+      if (n > max) throw new DareError('LIMIT_EXCEEDED', `frame ${frame.view.index}: payload larger than ${max} bytes`);
+      parts.push(p);
+    }
+    const out = new Uint8Array(n);
+    let o = 0;
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    return out;
+  }
+
+  /** Checks a frame's signatures against the digest it signs (its apex in Merkle sequences). */
+  signaturesOf(view: FrameView): SignatureCheck[] {
+    const t = view.trailer;
+    const entries = [...(view.header.signatures ?? []), ...(t?.signatures ?? [])];
+    const signed = t?.treeDigest ?? t?.chainDigest ?? t?.payloadDigest;
+    if (!entries.length) return [];
+    if (!signed) throw new DareError('SIGNATURE_INVALID', `frame ${view.index} is signed but carries no digest`);
+    return checkSignatures(entries, signed, this.options.trustedSigners ?? []);
+  }
+
+  /** Whether TreePosition and Index of `view` are right, given the positions seen. */
+  checkPosition(view: FrameView, positions: ReadonlyMap<number, number>, previous: (n: number) => number): void {
+    if (!usesTreePosition(this.type) || view.index === 0) return;
+    const expected = positions.get(previous(view.index));
+    const tp = view.header.sequenceInfo?.treePosition;
+    if (expected !== undefined && tp !== expected) throw new DareError('SEQUENCE_ORDER', `frame ${view.index}: TreePosition ${tp} should be ${expected}`);
+  }
+}
+
+/** PayloadDigest and MAC of one frame (the MAC only when a key opened it). */
+export function checkFrameIntegrity(frame: OpenedFrame, digest: Uint8Array, allowUnauthenticated: boolean): void {
+  const t = frame.view.trailer;
+  const i = frame.view.index;
+  if (t?.payloadDigest && !equalBytes(t.payloadDigest, digest)) throw new DareError('DIGEST_MISMATCH', `frame ${i}: payload digest does not match`);
+  if (!frame.keys) return;
+  if (!t?.payloadMac || frame.unauthenticatedEds) {
+    if (!allowUnauthenticated) throw new DareError('UNAUTHENTICATED', `frame ${i}: encrypted payload carries no mac (use --allow-unauthenticated)`);
+    return;
+  }
+  if (!equalBytes(payloadMac(frame.keys.macKey, digest, frame.edsTags), t.payloadMac)) {
+    throw new DareError('MAC_INVALID', `frame ${i}: payload mac does not verify`);
+  }
+}
+
+export { frameDigest };
