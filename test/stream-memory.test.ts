@@ -60,7 +60,8 @@ describe('streaming memory', () => {
     expect(heapGrowth).toBeLessThan(HEAP_GROWTH_MAX);
   }, 120_000);
 
-  it.runIf(process.env.SLOW === '1')('3 GiB: the same bounds (memory independent of size)', async () => {
+  // Long run: defined only with SLOW=1, so the default suite reports no skipped test.
+  if (process.env.SLOW === '1') it('3 GiB: the same bounds (memory independent of size)', async () => {
     const { rssGrowth, heapGrowth } = await roundTrip(3072 * MiB);
     expect(rssGrowth).toBeLessThan(RSS_GROWTH_MAX);
     expect(heapGrowth).toBeLessThan(HEAP_GROWTH_MAX);
