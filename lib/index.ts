@@ -25,3 +25,16 @@ export { EnvelopeReader, decodeEnvelopeBytes } from './envelope/reader.js';
 export type { DecodeOptions, EnvelopeInfo, EnvelopeResult } from './envelope/reader.js';
 export type { ContentMeta } from './envelope/content-meta.js';
 export type { SignatureCheck } from './envelope/signatures.js';
+// Sequences (docs/FORMAT.md §8): the append-only engine under archives, logs and catalogs.
+export { SequenceWriter } from './sequence/writer.js';
+export type { SequenceKeys, CreateOptions as SequenceCreateOptions, AppendOptions as SequenceAppendOptions, AppendedFrame } from './sequence/writer.js';
+export { SequenceReader } from './sequence/reader.js';
+export type { SequenceReadOptions, OpenedFrame } from './sequence/reader.js';
+export type { FrameView } from './sequence/frames.js';
+export { verifySequence } from './sequence/verify.js';
+export type { VerifyReport as SequenceVerifyReport } from './sequence/verify.js';
+export { SEQUENCE_TYPES, DIGEST_SCHEME } from './sequence/format.js';
+export type { SequenceType } from './sequence/format.js';
+export type { SequencePolicy } from './sequence/policy.js';
+export { MerkleFrontier, merkleRoot, inclusionProof, verifyInclusion, assertInclusion, consistencyProof, verifyConsistency, assertConsistency } from './sequence/merkle.js';
+export { Base64urlEncoder, Base64urlDecoder } from './encoding/base64url.js';
