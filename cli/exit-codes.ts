@@ -39,5 +39,8 @@ export function exitCodeFor(code: DareErrorCode): number {
       return EXIT.IO;
     case 'MISMATCH':
       return EXIT.MISMATCH;
+    // Catalog and spool state errors: the dare command never raises them.
+    case 'NOT_FOUND': case 'CONFLICT':
+      return EXIT.FAILURE;
   }
 }

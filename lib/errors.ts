@@ -47,13 +47,17 @@ export type DareErrorCode =
   /** An output already exists and overwriting was not allowed. */
   | 'OUTPUT_EXISTS'
   /** An operating-system level read or write failed. */
-  | 'IO';
+  | 'IO'
+  /** A catalog entry or spool message with that identifier does not exist. */
+  | 'NOT_FOUND'
+  /** The operation conflicts with the current state (e.g. adding an identifier that exists). */
+  | 'CONFLICT';
 
 export const DARE_ERROR_CODES: readonly DareErrorCode[] = [
   'MALFORMED', 'UDF_INVALID', 'HEADER_MALFORMED', 'TRUNCATED', 'TRAILING_DATA', 'LIMIT_EXCEEDED',
   'UNSUPPORTED_ALGORITHM', 'KEY_INVALID', 'NO_MATCHING_KEY', 'MAC_INVALID', 'DIGEST_MISMATCH',
   'SIGNATURE_INVALID', 'MERKLE_MISMATCH', 'UNAUTHENTICATED', 'QUORUM_NOT_MET', 'PASSPHRASE_INVALID',
-  'MISMATCH', 'SEQUENCE_ORDER', 'OUTPUT_EXISTS', 'IO',
+  'MISMATCH', 'SEQUENCE_ORDER', 'OUTPUT_EXISTS', 'IO', 'NOT_FOUND', 'CONFLICT',
 ];
 
 /**
