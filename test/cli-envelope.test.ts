@@ -25,6 +25,9 @@ describe('dare keygen', () => {
     expect(statSync(p('k1.key')).mode & 0o777).toBe(0o600);
     const pub = await dare(['keygen', '--public', p('k1.key')]);
     expect(r.stdout).toContain(pub.stdout.trim());
+    expect((await dare(['keygen', '--public', p('k1.key'), '-o', p('k1.pub')])).code).toBe(0);
+    expect(readFileSync(p('k1.pub'), 'utf8')).toBe(pub.stdout);
+    expect((await dare(['keygen', '--public', p('k1.key'), '-o', p('k1.pub')])).code).toBe(6);
   });
   it('refuses to overwrite a key file without --force', async () => {
     const before = readFileSync(p('alice.key'), 'utf8');

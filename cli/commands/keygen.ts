@@ -28,7 +28,7 @@ export function keygenCommand(io: Io): Command {
     describe: 'Create a key set (encryption and signature key pairs), or print the public key of one',
     builder: (y: Argv) =>
       y
-        .option('output', { alias: 'o', type: 'string', describe: 'write the private key file here (default: stdout)' })
+        .option('output', { alias: 'o', type: 'string', describe: 'write the private key file (with --public: the public key) here (default: stdout)' })
         .option('public', { type: 'string', describe: 'print the public key of this key file instead' })
         .option('encryption', { choices: ['x25519', 'x448'], default: 'x25519', describe: 'encryption key curve' })
         .option('signature', { choices: ['ed25519', 'ed448'], default: 'ed25519', describe: 'signature key curve' })
@@ -42,7 +42,9 @@ export function keygenCommand(io: Io): Command {
       if (a.public !== undefined) {
         const pub = await loadPublicKey(io, a.public, a);
         const text = formatPublicKeySet(pub);
-        writeLine(io.stdout, a.json ? JSON.stringify({ fingerprint: keySetFingerprint(pub), publicKey: text }) : text);
+        const line = a.json ? JSON.stringify({ fingerprint: keySetFingerprint(pub), publicKey: text }) : text;
+        if (a.output === undefined || isStdio(a.output)) writeLine(io.stdout, line);
+        else await writeOutput(io, a.output, once(line + '\n'), a.force === true, 0o644);
         return;
       }
       const keySet = generateKeySet({ encryption: a.encryption.toUpperCase() as AgreementCurve, signature: (a.signature === 'ed448' ? 'Ed448' : 'Ed25519') as SignatureCurve });
