@@ -12,11 +12,15 @@
 // from polling /proc/<pid>/status (VmHWM). Results: a table on stdout, bench/results/latest.json
 // and bench/results/latest.md.
 //
-// Sections: "file" (a single large file) is implemented; "archive" and "log" are placeholders
-// printed as "not yet implemented" rows until lib/sequence/ lands: add their measurements to
-// SECTIONS below (each row is { id, name, op, run(ctx) -> Measurement }).
+//   BENCH_SECTIONS  comma-separated sections to run: file,archive,log (default all)
+//   BENCH_FILES, BENCH_BIG_FILES, BENCH_LOG_ENTRIES  sizes of the archive and log sections
+//                   (default 10000 small files, 100 files of 10 MiB, 100000 log entries)
+//
+// Sections: "file" (one large file), "archive" (create, list, extract all, extract one; dare
+// against tar | age), "log" (appends, verification, inclusion proofs). Each row is
+// { id, name, op, before?(), run() -> Measurement, check?(), rate?(ms) }.
 import { spawn, spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync, closeSync, mkdirSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, writeSync, closeSync, mkdirSync } from 'node:fs';
 import { randomFillSync } from 'node:crypto';
 import { setInterval, clearInterval } from 'node:timers';
 import { createRequire } from 'node:module';
@@ -30,6 +34,7 @@ const DARE = join(ROOT, 'bin', 'dare.js');
 const SIZE_MIB = Number(process.env.BENCH_SIZE_MIB ?? 1024);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
+const SECTION_ONLY = process.env.BENCH_SECTIONS ? new Set(process.env.BENCH_SECTIONS.split(',')) : undefined;
 if (!(SIZE_MIB > 0) || !Number.isInteger(RUNS) || RUNS < 1) {
   console.error('bench: BENCH_SIZE_MIB must be > 0 and BENCH_RUNS a positive integer');
   process.exit(2);
@@ -65,7 +70,9 @@ function exec(cmd, args, opts = {}) {
     const rssFile = join(ctx.dir, `rss.${process.pid}.${rssSeq++}`);
     const [file, argv] = GNU_TIME ? [GNU_TIME, ['-f', '%M', '-o', rssFile, cmd, ...args]] : [cmd, args];
     const t0 = process.hrtime.bigint();
-    const child = spawn(file, argv, { stdio: ['ignore', opts.stdout === undefined ? 'ignore' : opts.stdout, 'pipe'], env: { ...process.env, ...opts.env } });
+    const stdin = opts.stdin === undefined ? 'ignore' : openSync(opts.stdin, 'r');
+    const child = spawn(file, argv, { stdio: [stdin, opts.stdout === undefined ? 'ignore' : opts.stdout, 'pipe'], env: { ...process.env, ...opts.env } });
+    if (typeof stdin === 'number') closeSync(stdin);
     let stderr = '';
     child.stderr.on('data', (d) => {
       if (stderr.length < 4096) stderr += d;
@@ -179,12 +186,6 @@ const FILE_ROWS = [
   },
   {
     id: 'dare', name: 'dare encode (X25519 recipient, Ed25519 signature)', op: 'encrypt', needs: [],
-    setup: async () => {
-      await exec(NODE, [DARE, 'keygen', '-o', f('dare.key'), '--force'], { stdout: 'ignore' });
-      const pub = spawnSync(NODE, [DARE, 'keygen', '--public', f('dare.key')], { encoding: 'utf8' });
-      if (pub.status !== 0) throw new Error(`dare keygen --public: ${pub.stderr}`);
-      writeFileSync(f('dare.pub'), pub.stdout);
-    },
     run: () => exec(NODE, [DARE, 'encode', ctx.input, '-e', f('dare.pub'), '-s', f('dare.key'), '-o', f('dare.enc'), '--force', '-q']),
   },
   {
@@ -194,14 +195,6 @@ const FILE_ROWS = [
   },
   {
     id: 'age', name: 'age -r (X25519)', op: 'encrypt', needs: ['age', 'age-keygen'],
-    setup: async () => {
-      rmSync(f('age.key'), { force: true });
-      const r = spawnSync('age-keygen', ['-o', f('age.key')], { encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`age-keygen: ${r.stderr}`);
-      const m = /public key: (age1\w+)/.exec(r.stderr + readFileSync(f('age.key'), 'utf8'));
-      if (!m) throw new Error('age-keygen: no public key');
-      ctx.ageRecipient = m[1];
-    },
     run: () => exec('age', ['-r', ctx.ageRecipient, '-o', f('age.enc'), ctx.input]),
   },
   {
@@ -257,17 +250,109 @@ const FILE_ROWS = [
   },
 ];
 
-/** Sections that wait for lib/sequence/ (issue 6): rows reported, not measured. */
-const PENDING = 'not yet implemented';
+// Archives (issue 6): a tree of many small files and one of a few large ones, each archived,
+// listed and extracted (all, and one file) by dare and by `tar | age`.
+const SMALL_FILES = Number(process.env.BENCH_FILES ?? 10000);
+const BIG_FILES = Number(process.env.BENCH_BIG_FILES ?? 100);
+const BIG_MIB = 10;
+const LOG_ENTRIES = Number(process.env.BENCH_LOG_ENTRIES ?? 100000);
+
+/** Writes a tree of `count` files; returns { bytes, one } (one: a relative path in the middle). */
+function makeTree(dir, count, size) {
+  let bytes = 0;
+  let one = '';
+  const buf = Buffer.allocUnsafe(BIG_MIB << 20);
+  for (let i = 0; i < count; i++) {
+    const sub = join(dir, `d${String(i % 100).padStart(2, '0')}`);
+    mkdirSync(sub, { recursive: true });
+    const n = size(i);
+    const name = `f${String(i).padStart(5, '0')}.bin`;
+    writeFileSync(join(sub, name), randomFillSync(buf, 0, n).subarray(0, n));
+    bytes += n;
+    if (i === count >> 1) one = `d${String(i % 100).padStart(2, '0')}/${name}`;
+  }
+  return { bytes, one };
+}
+
+function archiveRows(set, files) {
+  const src = () => f(`${set}-src`);
+  const arch = () => f(`${set}.dare`);
+  const tarAge = () => f(`${set}.tar.age`);
+  const dest = (x) => f(`${set}-out-${x}`);
+  const fresh = (x) => () => {
+    rmSync(dest(x), { recursive: true, force: true });
+    mkdirSync(dest(x), { recursive: true });
+  };
+  const keys = ['-i', f('dare.key')];
+  const data = () => ctx.trees[set];
+  const perFile = (ms) => `${(files / (ms / 1000)).toFixed(0)} files/s, ${(data().bytes / 1048576 / (ms / 1000)).toFixed(0)} MiB/s`;
+  return [
+    { id: 'dare', group: set, name: `dare archive (encrypt + sign) [${set}]`, op: 'create', rate: perFile,
+      before: () => rmSync(arch(), { force: true }),
+      run: () => exec(NODE, [DARE, 'archive', arch(), src(), '-e', f('dare.pub'), '-s', f('dare.key'), '-q']) },
+    { id: 'age', group: set, name: `tar c | age -r [${set}]`, op: 'create', rate: perFile, needs: ['age', 'tar'],
+      run: () => exec('sh', ['-c', `tar cf - -C "${src()}" . | age -r ${ctx.ageRecipient} -o "${tarAge()}"`]) },
+    { id: 'dare', group: set, name: `dare list [${set}]`, op: 'list',
+      run: () => exec(NODE, [DARE, 'list', arch(), ...keys]) },
+    { id: 'age', group: set, name: `age -d | tar t [${set}]`, op: 'list', needs: ['age', 'tar'],
+      run: () => exec('sh', ['-c', `age -d -i "${f('age.key')}" "${tarAge()}" | tar tf - > /dev/null`]) },
+    { id: 'dare', group: set, name: `dare extract all [${set}]`, op: 'extract all', rate: perFile, before: fresh('dare'),
+      run: () => exec(NODE, [DARE, 'extract', arch(), dest('dare'), ...keys, '-q']),
+      check: () => sameTree(src(), dest('dare')) },
+    { id: 'age', group: set, name: `age -d | tar x [${set}]`, op: 'extract all', rate: perFile, needs: ['age', 'tar'], before: fresh('age'),
+      run: () => exec('sh', ['-c', `age -d -i "${f('age.key')}" "${tarAge()}" | tar xf - -C "${dest('age')}"`]) },
+    { id: 'dare', group: set, name: `dare extract one [${set}]`, op: 'extract one', before: fresh('dare1'), oneOf: 'dare',
+      run: () => exec(NODE, [DARE, 'extract', arch(), dest('dare1'), '--file', data().one, ...keys, '-q']) },
+    { id: 'age', group: set, name: `age -d | tar x one [${set}]`, op: 'extract one', needs: ['age', 'tar'], before: fresh('age1'), oneOf: 'age',
+      run: () => exec('sh', ['-c', `age -d -i "${f('age.key')}" "${tarAge()}" | tar xf - -C "${dest('age1')}" "./${data().one}"`]) },
+  ];
+}
+
+/** Same relative paths and bytes under a and b (the bench's own trees: regular files only). */
+function sameTree(a, b) {
+  const walk = (d, p = '') => readdirSync(join(d, p), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(d, join(p, e.name)) : [join(p, e.name)])).sort();
+  const fa = walk(a);
+  const fb = walk(b);
+  return fa.length === fb.length && fa.every((x, i) => x === fb[i] && readFileSync(join(a, x)).equals(readFileSync(join(b, x))));
+}
+
+const perEntry = (ms) => `${(LOG_ENTRIES / (ms / 1000)).toFixed(0)} entries/s`;
+const LOG_ROWS = [
+  { id: 'dare', name: `dare log append, ${LOG_ENTRIES} lines from stdin (encrypted, signed)`, op: 'append', rate: perEntry,
+    before: async () => {
+      rmSync(f('bench.log'), { force: true });
+      await exec(NODE, [DARE, 'log', 'create', f('bench.log'), '-e', f('dare.pub'), '--sign', f('dare.key')]);
+    },
+    run: () => exec(NODE, [DARE, 'log', 'append', f('bench.log'), '-', '--sign', f('dare.key'), '-q'], { stdin: f('log.txt') }) },
+  { id: 'dare', name: 'dare log verify (every frame, MAC, tree, signature)', op: 'verify', rate: perEntry,
+    run: () => exec(NODE, [DARE, 'log', 'verify', f('bench.log'), '-i', f('dare.key'), '--signer', f('dare.pub'), '-q']) },
+  { id: 'dare', name: 'dare log prove (entry in the middle)', op: 'prove',
+    run: () => exec(NODE, [DARE, 'log', 'prove', f('bench.log'), String(LOG_ENTRIES >> 1), '-o', f('proof.json'), '--force']) },
+  { id: 'dare', name: 'dare log check-proof', op: 'check',
+    run: () => exec(NODE, [DARE, 'log', 'check-proof', f('proof.json'), '--signer', f('dare.pub')]) },
+];
+
 const SECTIONS = [
-  { id: 'file', title: `One ${SIZE_MIB} MiB random file`, rows: FILE_ROWS },
+  { id: 'file', title: `One ${SIZE_MIB} MiB random file`, rows: FILE_ROWS, prepare: () => { ctx.input = makeInput(); }, rate: (ms) => `${(SIZE_MIB / (ms / 1000)).toFixed(0)} MiB/s` },
   {
-    id: 'archive', title: 'Archives: 10,000 files of 1-64 KiB, and 100 files of 10 MiB', pending: PENDING,
-    rows: ['dare archive create', 'dare archive list', 'dare archive extract all', 'dare archive extract one', 'tar c | age', 'age -d | tar x'].map((name) => ({ id: 'archive', name })),
+    id: 'archive', title: `Archives: ${SMALL_FILES} files of 1-64 KiB, and ${BIG_FILES} files of ${BIG_MIB} MiB`,
+    prepare: () => {
+      ctx.trees = {
+        small: makeTree(f('small-src'), SMALL_FILES, () => 1024 + Math.floor(Math.random() * 63 * 1024)),
+        big: makeTree(f('big-src'), BIG_FILES, () => BIG_MIB << 20),
+      };
+    },
+    rows: [...archiveRows('small', SMALL_FILES), ...archiveRows('big', BIG_FILES)],
   },
   {
-    id: 'log', title: 'Encrypted Merkle-tree log: 100,000 entries of 200 bytes', pending: PENDING,
-    rows: ['dare log append (entries/s)', 'dare log verify (entries/s)', 'inclusion proof: produce + check'].map((name) => ({ id: 'log', name })),
+    id: 'log', title: `Encrypted, signed Merkle-tree log: ${LOG_ENTRIES} entries of 200 bytes`,
+    prepare: () => {
+      const line = (i) => `${String(i).padStart(8, '0')} ${'x'.repeat(191)}\n`;
+      const fd = openSync(f('log.txt'), 'w');
+      for (let i = 0; i < LOG_ENTRIES; i += 1000) writeSync(fd, Array.from({ length: Math.min(1000, LOG_ENTRIES - i) }, (_, k) => line(i + k)).join(''));
+      closeSync(fd);
+    },
+    rows: LOG_ROWS,
   },
 ];
 
@@ -295,6 +380,18 @@ function fmtMs(ms) {
   return ms >= 10000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 1000).toFixed(2)} s`;
 }
 
+/** Key pairs every section uses: a dare key set, and an age identity when age is installed. */
+async function makeKeys() {
+  await exec(NODE, [DARE, 'keygen', '-o', f('dare.key'), '--force'], { stdout: 'ignore' });
+  await exec(NODE, [DARE, 'keygen', '--public', f('dare.key'), '-o', f('dare.pub'), '--force']);
+  if (!have('age-keygen')) return;
+  const r = spawnSync('age-keygen', ['-o', f('age.key')], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`age-keygen: ${r.stderr}`);
+  const m = /public key: (age1\w+)/.exec(r.stderr + readFileSync(f('age.key'), 'utf8'));
+  if (!m) throw new Error('age-keygen: no public key');
+  ctx.ageRecipient = m[1];
+}
+
 async function main() {
   if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) {
     console.error('bench: dare is not built: run `npm ci` (or `npm run build`) first');
@@ -317,18 +414,15 @@ async function main() {
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.platform} ${machine.release} ${machine.arch}`);
   console.log(`peak RSS from ${GNU_TIME ? 'GNU time (%M)' : '/proc/<pid>/status VmHWM (polled)'}; temp dir ${ctx.dir}\n`);
   try {
-    process.stdout.write('generating the input... ');
-    ctx.input = makeInput();
-    console.log('done');
+    await makeKeys();
 
     const results = [];
     for (const section of SECTIONS) {
+      if (SECTION_ONLY && !SECTION_ONLY.has(section.id)) continue;
       const rows = section.rows.map((r) => ({ ...r, section: section.id, runs: [], rss: [] }));
       results.push({ section, rows });
-      if (section.pending) {
-        for (const r of rows) r.status = section.pending;
-        continue;
-      }
+      progress(`preparing: ${section.title}`);
+      await section.prepare?.();
       for (const r of rows) {
         if (ONLY && !ONLY.has(r.id)) r.status = 'skipped (BENCH_ONLY)';
         else if (r.needs?.some((c) => !have(c))) r.status = `not installed (${r.needs.filter((c) => !have(c)).join(', ')})`;
@@ -347,13 +441,16 @@ async function main() {
           if (r.status) continue;
           progress(`run ${run + 1}/${RUNS}: ${r.name}`);
           try {
+            await r.before?.();
             const m = await r.run();
             r.runs.push(m.ms);
             if (m.rssKiB) r.rss.push(m.rssKiB);
             if (run === 0 && r.output && !(await sameFile(ctx.input, r.output()))) r.status = 'failed: output differs from the input';
+            if (run === 0 && r.check && !r.check()) r.status = 'failed: output differs from the input';
           } catch (e) {
             r.status = `failed: ${e.message}`;
             for (const x of rows) if (x.id === r.id && x.op === 'decrypt' && r.op === 'encrypt' && !x.status) x.status = 'failed: its encryption failed';
+            for (const x of rows) if (x.id === r.id && x.group === r.group && r.op === 'create' && !x.status) x.status = 'failed: its archive was not created';
           }
         }
       }
@@ -362,7 +459,9 @@ async function main() {
       for (const r of rows) {
         if (r.status || !r.runs.length) continue;
         r.medianMs = median(r.runs);
-        r.mibPerS = SIZE_MIB / (r.medianMs / 1000);
+        if (section.id === 'file') r.mibPerS = SIZE_MIB / (r.medianMs / 1000);
+        const rate = r.rate ?? section.rate;
+        r.rateText = rate ? rate(r.medianMs) : '';
         r.peakRssMiB = r.rss.length ? Math.max(...r.rss) / 1024 : undefined;
       }
       for (const r of rows) {
@@ -371,18 +470,23 @@ async function main() {
         const par = floorOf(r.op, 'par');
         if (seq) r.xFloor = r.medianMs / seq.medianMs;
         if (par) r.xParallelFloor = r.medianMs / par.medianMs;
+        const all = r.oneOf && rows.find((x) => x.id === r.id && x.group === r.group && x.op === 'extract all' && x.medianMs !== undefined);
+        if (all) {
+          r.speedup = all.medianMs / r.medianMs;
+          r.rateText = `${r.speedup.toFixed(0)}x faster than all`;
+        }
       }
     }
 
     // Table
-    const header = ['', 'op', 'median', 'MiB/s', 'x floor', 'x par. floor', 'peak RSS'];
+    const header = ['', 'op', 'median', 'rate', 'x floor', 'x par. floor', 'peak RSS'];
     const lines = [];
     for (const { section, rows } of results) {
       lines.push({ title: section.title });
       for (const r of rows) {
         lines.push(r.medianMs === undefined
           ? [r.name, r.op ?? '', r.status ?? 'no result', '', '', '', '']
-          : [r.name, r.op, fmtMs(r.medianMs), r.mibPerS.toFixed(0), r.xFloor?.toFixed(2) ?? '', r.xParallelFloor?.toFixed(2) ?? '', r.peakRssMiB ? `${r.peakRssMiB.toFixed(1)} MiB` : '?']);
+          : [r.name, r.op, fmtMs(r.medianMs), r.rateText, r.xFloor?.toFixed(2) ?? '', r.xParallelFloor?.toFixed(2) ?? '', r.peakRssMiB ? `${r.peakRssMiB.toFixed(1)} MiB` : '?']);
       }
     }
     const widths = header.map((h, i) => Math.max(h.length, ...lines.filter(Array.isArray).map((l) => String(l[i]).length)));
@@ -402,7 +506,7 @@ async function main() {
         id: section.id, title: section.title,
         rows: rows.map((r) => ({
           id: r.id, name: r.name, op: r.op, status: r.status ?? 'ok', medianMs: r.medianMs, runsMs: r.runs,
-          mibPerS: r.mibPerS, xFloor: r.xFloor, xParallelFloor: r.xParallelFloor, peakRssMiB: r.peakRssMiB,
+          mibPerS: r.mibPerS, rate: r.rateText, speedup: r.speedup, xFloor: r.xFloor, xParallelFloor: r.xParallelFloor, peakRssMiB: r.peakRssMiB,
         })),
       })),
     };
