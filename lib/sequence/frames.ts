@@ -48,6 +48,9 @@ export async function readFrameView(r: RandomAccessReader, position: number): Pr
   }
   const index = header.sequenceInfo?.index;
   if (index === undefined) throw new DareError('HEADER_MALFORMED', `frame at offset ${position} has no SequenceInfo.Index`);
+  // Every frame takes at least 4 bytes, so frame n cannot start before offset n: this also
+  // keeps hostile indexes (up to 2^53 - 1) inside what positions.ts computes with.
+  if (index > position) throw new DareError('SEQUENCE_ORDER', `frame at offset ${position} claims index ${index}: fewer frames fit before it`);
   return {
     index, position, end: f.end, headerRecord, header, trailer,
     payload: p !== undefined && p.length > 0 ? p : undefined,

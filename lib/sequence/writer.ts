@@ -339,7 +339,7 @@ async function loadState(r: RandomAccessReader) {
     }
     if (type === 'Merkle') {
       const nodes = views.map((v) => {
-        if (!v.trailer?.treeNode) throw new DareError('HEADER_MALFORMED', `frame ${v.index} has no TreeNode`);
+        if (v.trailer?.treeNode?.length !== 64) throw new DareError('HEADER_MALFORMED', `frame ${v.index} has no 64-byte TreeNode`);
         return v.trailer.treeNode;
       });
       frontier = MerkleFrontier.fromNodes(last.index + 1, nodes);
@@ -349,7 +349,7 @@ async function loadState(r: RandomAccessReader) {
   }
   if (type === 'Chain') {
     const cd = last.trailer?.chainDigest;
-    if (!cd) throw new DareError('HEADER_MALFORMED', `frame ${last.index} has no ChainDigest`);
+    if (cd?.length !== 64) throw new DareError('HEADER_MALFORMED', `frame ${last.index} has no 64-byte ChainDigest`);
     chain = Chain.resume(cd);
   }
   return { type, policy, last, tornBytes, frontier, chain, positions };
