@@ -104,6 +104,7 @@ export class SequenceReader {
 
   /** Frames in order from `from` (inclusive) to the last intact frame. */
   async *frames(from = 0): AsyncGenerator<FrameView> {
+    if (from > this.last.index) return; // e.g. frames(1) of a sequence that has only frame 0
     let f = from === 0 ? this.first : await this.frame(from);
     for (;;) {
       yield f;
