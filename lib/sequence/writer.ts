@@ -51,6 +51,11 @@ export interface AppendOptions {
   annotations?: readonly Uint8Array[];
   /** A meta frame (index, deletion marker, signature) rather than a data frame. */
   isMeta?: boolean;
+  /**
+   * Sign the apex in this frame's trailer with the writer's signer, as seal() does but
+   * on a data frame: a log signs the last entry of a session (docs/FORMAT.md §10).
+   */
+  sign?: boolean;
   /** Required when the payload is a stream. */
   payloadLength?: number;
 }
@@ -60,6 +65,8 @@ export interface AppendedFrame {
   readonly position: number;
   readonly end: number;
   readonly treeDigest?: Uint8Array;
+  /** FD(n), the frame's Merkle leaf (format.ts): lets an index bind each frame it names. */
+  readonly frameDigest: Uint8Array;
 }
 
 interface Session {
@@ -176,7 +183,9 @@ export class SequenceWriter {
   async append(payload: Uint8Array | AsyncIterable<Uint8Array>, options: AppendOptions = {}): Promise<AppendedFrame> {
     const length = payload instanceof Uint8Array ? payload.length : options.payloadLength;
     if (length === undefined || !Number.isSafeInteger(length) || length < 0) throw new RangeError('"payloadLength" is required for a streamed payload');
-    return this.appendFrame(payload instanceof Uint8Array ? once(payload) : payload, length, options);
+    const signer = options.sign ? this.keys.signer : undefined;
+    if (options.sign && !signer) throw new RangeError('"sign" needs a signer in the writer\'s keys');
+    return this.appendFrame(payload instanceof Uint8Array ? once(payload) : payload, length, options, signer);
   }
 
   private async appendFrame(source: AsyncIterable<Uint8Array>, length: number, options: AppendOptions, signer?: SigningKey): Promise<AppendedFrame> {
@@ -264,7 +273,7 @@ export class SequenceWriter {
     if (this.out.end - position >= 1 << 16) await this.out.flush();
     this.advance(index, position);
     this.lastDigest = trailer.treeDigest ?? trailer.chainDigest ?? trailer.payloadDigest;
-    return { index, position, end: this.out.end, treeDigest: trailer.treeDigest };
+    return { index, position, end: this.out.end, treeDigest: trailer.treeDigest, frameDigest: fd };
   }
 
   /**

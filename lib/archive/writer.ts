@@ -1,0 +1,252 @@
+/**
+ * Writing DARE Archives (docs/FORMAT.md §9): one data frame per file, directory or
+ * symbolic link, a meta frame per deletion, and an index as the sealed (and, with a
+ * signer, signed) last frame of every session. A new archive is written under a
+ * temporary name and renamed into place by finish(); a session on an existing archive
+ * is cut back to where it started by abort(), so a failed append leaves the archive
+ * as it was.
+ * @module
+ */
+import { link, rename, rm, stat, truncate, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { DareError } from '../errors.js';
+import type { RecipientKey, SigningKey } from '../keys/types.js';
+import { masterKeyId } from '../envelope/keyschedule.js';
+import { SequenceWriter } from '../sequence/writer.js';
+import type { SequencePolicy } from '../sequence/policy.js';
+import { ArchiveReader, type ArchiveReadOptions } from './reader.js';
+import {
+  ARCHIVE_TYPE, ancestors, checkEntryPath, deletionContentMeta, encodeIndex, entryContentMeta, indexContentMeta, isWithin,
+  type EntryMeta, type IndexEntry,
+} from './format.js';
+
+export interface ArchiveKeys {
+  /** Encrypt new frames to these keys (an existing archive: default the keys of its policy). */
+  recipients?: readonly RecipientKey[];
+  /** Encrypt under this shared secret (an existing archive under a secret needs it). */
+  secret?: Uint8Array;
+  /** Sign the apex in the index frame. */
+  signer?: SigningKey;
+}
+
+export interface ArchiveCreateOptions extends ArchiveKeys {
+  /** Replace a file at the path when finishing (default: OUTPUT_EXISTS). */
+  force?: boolean;
+}
+
+export interface ArchiveOpenOptions extends ArchiveKeys, ArchiveReadOptions {
+  /** Rebuild the entry list from every frame instead of the last index (after an interrupted append). */
+  rescan?: boolean;
+}
+
+export interface ArchiveSummary {
+  readonly entries: number;
+  /** Frames in the archive, index included. */
+  readonly frames: number;
+  readonly apex?: Uint8Array;
+  readonly signed: boolean;
+}
+
+const EMPTY = new Uint8Array(0);
+
+function tempName(path: string): string {
+  return join(dirname(path), `.${basename(path).slice(0, 200)}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
+}
+
+/** Renames `from` to `to`; without force only when nothing is at `to` (link() fails with EEXIST). */
+export async function placeFile(from: string, to: string, force: boolean): Promise<void> {
+  if (force) {
+    await rename(from, to);
+    return;
+  }
+  try {
+    await link(from, to);
+    await unlink(from);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new DareError('OUTPUT_EXISTS', `${to}: already exists (use --force to overwrite)`, { cause: e });
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV' && code !== 'EMLINK') throw e;
+    // No hard links on this file system: check, then rename.
+    if (await stat(to).then(() => true, () => false)) throw new DareError('OUTPUT_EXISTS', `${to}: already exists (use --force to overwrite)`);
+    await rename(from, to);
+  }
+}
+
+function fsError(e: unknown, path: string): unknown {
+  if (e instanceof DareError || !(e instanceof Error) || !('code' in e)) return e;
+  return new DareError('IO', `${path}: ${e.message}`, { cause: e });
+}
+
+export class ArchiveWriter {
+  readonly path: string;
+  readonly sequence: SequenceWriter;
+  private readonly live: Map<string, IndexEntry>;
+  /** New archive: the temporary file and whether finish() may replace `path`. */
+  private readonly temp?: { file: string; force: boolean };
+  /** Existing archive: its length when this session started (abort() cuts back to it). */
+  private readonly startSize: number;
+  private readonly signed: boolean;
+  private dirty: boolean;
+  private done = false;
+
+  private constructor(path: string, sequence: SequenceWriter, live: Map<string, IndexEntry>, startSize: number, dirty: boolean, signed: boolean, temp?: { file: string; force: boolean }) {
+    this.path = path;
+    this.signed = signed;
+    this.sequence = sequence;
+    this.live = live;
+    this.startSize = startSize;
+    this.dirty = dirty;
+    this.temp = temp;
+  }
+
+  /** Starts a new archive at `path` (written under a temporary name until finish()). */
+  static async create(path: string, options: ArchiveCreateOptions = {}): Promise<ArchiveWriter> {
+    if (!options.force && (await stat(path).then(() => true, () => false))) {
+      throw new DareError('OUTPUT_EXISTS', `${path}: already exists (use --force to overwrite)`);
+    }
+    const file = tempName(path);
+    const seq = await SequenceWriter.create(file, { type: 'Merkle', recipients: options.recipients, secret: options.secret, signer: options.signer, contentMeta: { contentType: ARCHIVE_TYPE } });
+    return new ArchiveWriter(path, seq, new Map(), 0, true, options.signer !== undefined, { file, force: options.force === true });
+  }
+
+  /**
+   * Opens an existing archive to add, replace or delete entries. Reading its index needs
+   * the keys of an encrypted archive (keys/secrets); a torn tail is cut off first.
+   */
+  static async open(path: string, options: ArchiveOpenOptions = {}): Promise<ArchiveWriter> {
+    const secrets = [...(options.secrets ?? []), ...(options.secret ? [options.secret] : [])];
+    const reader = await ArchiveReader.open(path, { ...options, secrets });
+    let live: Map<string, IndexEntry>;
+    let stale: boolean;
+    let secret = options.secret;
+    try {
+      stale = !reader.indexed || options.rescan === true;
+      live = new Map((options.rescan && reader.indexed ? await rescanned(reader) : reader.entries()).map((e) => [e.path, e]));
+      const kid = reader.sequence.policy.secretKid;
+      if (kid !== undefined && secret === undefined) secret = secrets.find((s) => masterKeyId(s) === kid);
+    } finally {
+      await reader.close();
+    }
+    const seq = await SequenceWriter.open(path, { recipients: options.recipients, secret, signer: options.signer });
+    let size: number;
+    try {
+      size = (await stat(path)).size;
+    } catch (e) {
+      await seq.close();
+      throw fsError(e, path);
+    }
+    return new ArchiveWriter(path, seq, live, size, stale, options.signer !== undefined);
+  }
+
+  get policy(): SequencePolicy {
+    return this.sequence.policy;
+  }
+
+  /** Live entries in frame order. */
+  entries(): IndexEntry[] {
+    return [...this.live.values()].sort((a, b) => a.index - b.index);
+  }
+
+  get(path: string): EntryMeta | undefined {
+    return this.live.get(path);
+  }
+
+  /**
+   * Adds (or replaces) an entry. `content` is the file's bytes, exactly `meta.size` of
+   * them (a stream that ends early or runs long fails with IO and the session must be
+   * aborted). CONFLICT when the entry would lie below a file or link of the archive, or
+   * would replace a directory that still has entries.
+   */
+  async add(meta: EntryMeta, content?: Uint8Array | AsyncIterable<Uint8Array>): Promise<IndexEntry> {
+    this.open();
+    checkEntryPath(meta.path);
+    if (!Number.isSafeInteger(meta.size) || meta.size < 0 || (meta.kind !== 'file' && meta.size !== 0)) throw new RangeError(`${meta.path}: bad size`);
+    if (!Number.isInteger(meta.mode) || meta.mode < 0 || meta.mode > 0o7777) throw new RangeError(`${meta.path}: bad mode`);
+    if (!Number.isFinite(Date.parse(meta.modified))) throw new RangeError(`${meta.path}: bad modification time`);
+    if ((meta.kind === 'symlink') !== (meta.target !== undefined)) throw new RangeError(`${meta.path}: a link target is given for symbolic links only`);
+    for (const a of ancestors(meta.path)) {
+      const k = this.live.get(a)?.kind;
+      if (k !== undefined && k !== 'directory') throw new DareError('CONFLICT', `cannot add ${JSON.stringify(meta.path)}: ${JSON.stringify(a)} is a ${k === 'symlink' ? 'symbolic link' : 'file'} in the archive`);
+    }
+    if (meta.kind !== 'directory' && this.live.get(meta.path)?.kind === 'directory') {
+      const below = [...this.live.keys()].find((p) => p !== meta.path && isWithin(p, meta.path));
+      if (below !== undefined) throw new DareError('CONFLICT', `cannot replace the directory ${JSON.stringify(meta.path)} by a ${meta.kind}: ${JSON.stringify(below)} is in it`);
+    }
+    const body = meta.kind === 'file' ? content ?? EMPTY : EMPTY;
+    const f = await this.sequence.append(body, { payloadLength: meta.size, contentMeta: entryContentMeta(meta) });
+    const entry: IndexEntry = { ...meta, index: f.index, position: f.position, frameDigest: f.frameDigest };
+    this.live.delete(meta.path);
+    this.live.set(meta.path, entry);
+    this.dirty = true;
+    return entry;
+  }
+
+  /** Deletes an entry and everything below it (a deletion marker each); NOT_FOUND when nothing matches. */
+  async remove(path: string): Promise<string[]> {
+    this.open();
+    const name = path.replace(/\/+$/, '');
+    const gone = [...this.live.keys()].filter((p) => isWithin(p, name)).reverse();
+    if (!gone.length) throw new DareError('NOT_FOUND', `${path}: no such entry in the archive`);
+    for (const p of gone) {
+      await this.sequence.append(EMPTY, { isMeta: true, contentMeta: deletionContentMeta(p) });
+      this.live.delete(p);
+    }
+    this.dirty = true;
+    return gone;
+  }
+
+  /**
+   * Writes the index as the sealed last frame (signed when a signer was given), closes
+   * the file and, for a new archive, moves it into place. Writes nothing when the
+   * session changed nothing and the archive already ends with an up-to-date index.
+   */
+  async finish(options: { forceIndex?: boolean } = {}): Promise<ArchiveSummary> {
+    this.open();
+    this.done = true;
+    try {
+      const entries = this.entries();
+      let apex: Uint8Array | undefined;
+      let frames = this.sequence.frameCount;
+      if (this.dirty || options.forceIndex) {
+        const f = await this.sequence.seal(encodeIndex(entries), { contentMeta: indexContentMeta(entries.length) });
+        apex = f.treeDigest;
+        frames = f.index + 1;
+      }
+      await this.sequence.close();
+      if (this.temp) await placeFile(this.temp.file, this.path, this.temp.force).catch((e: unknown) => { throw fsError(e, this.path); });
+      return { entries: entries.length, frames, apex, signed: apex !== undefined && this.signed };
+    } catch (e) {
+      await this.cleanup();
+      throw e;
+    }
+  }
+
+  /** Gives up the session: a new archive is removed, an existing one cut back to its length at open(). */
+  async abort(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await this.cleanup();
+  }
+
+  private async cleanup(): Promise<void> {
+    await this.sequence.close().catch(() => undefined);
+    if (this.temp) await rm(this.temp.file, { force: true });
+    else await truncate(this.path, this.startSize).catch(() => undefined);
+  }
+
+  private open(): void {
+    if (this.done) throw new RangeError('the archive session is finished');
+  }
+}
+
+/** Entries of a full scan, for rescan when the archive ends with an index. */
+async function rescanned(reader: ArchiveReader): Promise<IndexEntry[]> {
+  const live = new Map<string, IndexEntry>();
+  for await (const h of reader.history()) {
+    if (h.kind === 'entry') {
+      live.delete(h.entry.path);
+      live.set(h.entry.path, h.entry);
+    } else live.delete(h.path);
+  }
+  return [...live.values()];
+}
