@@ -14,6 +14,7 @@ import { MerkleFrontier } from './merkle.js';
 import { Chain } from './chain.js';
 import { previousFrame } from './positions.js';
 import type { SequenceReader } from './reader.js';
+import type { FrameView } from './frames.js';
 
 export interface VerifyReport {
   readonly frames: number;
@@ -31,7 +32,7 @@ export interface VerifyReport {
   readonly lastSigned: number;
 }
 
-export async function verifySequence(reader: SequenceReader, onFrame?: (index: number) => void): Promise<VerifyReport> {
+export async function verifySequence(reader: SequenceReader, onFrame?: (index: number, view: FrameView) => void): Promise<VerifyReport> {
   const checkable = reader.checkable;
   const frontier = reader.type === 'Merkle' && checkable ? new MerkleFrontier() : undefined;
   const chain = reader.type === 'Chain' && checkable ? new Chain() : undefined;
@@ -71,7 +72,7 @@ export async function verifySequence(reader: SequenceReader, onFrame?: (index: n
       if (s.status === 'valid') lastSigned = view.index;
     }
     count++;
-    onFrame?.(view.index);
+    onFrame?.(view.index, view);
   }
   if ((reader.options.trustedSigners?.length ?? 0) > 0) {
     const last = reader.last.index;
