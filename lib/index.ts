@@ -38,3 +38,5 @@ export type { SequenceType } from './sequence/format.js';
 export type { SequencePolicy } from './sequence/policy.js';
 export { MerkleFrontier, merkleRoot, inclusionProof, verifyInclusion, assertInclusion, consistencyProof, verifyConsistency, assertConsistency } from './sequence/merkle.js';
 export { Base64urlEncoder, Base64urlDecoder } from './encoding/base64url.js';
+// Logs (docs/FORMAT.md §10): encrypted, signed append-only Merkle logs and inclusion proofs.
+export * from './log/index.js';
