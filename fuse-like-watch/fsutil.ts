@@ -1,0 +1,167 @@
+/**
+ * File system helpers of the mirror: error mapping, a streaming directory walk,
+ * atomic file creation (temporary file, fsync, rename), directory fsync and
+ * the single-writer lock of a mirror folder.
+ * @module
+ */
+import { constants, promises as fs, type BigIntStats } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, posix, sep } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { DareError } from '../lib/index.js';
+
+export function errno(e: unknown): string | undefined {
+  return (e as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** A file system error as a DareError('IO') naming `path`. */
+export function fsError(e: unknown, path: string): DareError {
+  if (e instanceof DareError) return e;
+  const code = errno(e);
+  const why: Record<string, string> = {
+    ENOENT: 'no such file or directory', EACCES: 'permission denied', EPERM: 'operation not permitted',
+    ENOSPC: 'no space left on device', EISDIR: 'is a directory', ENOTDIR: 'not a directory', EEXIST: 'already exists',
+  };
+  const msg = (code && why[code]) ?? (e instanceof Error ? e.message : String(e));
+  return new DareError(code === 'EEXIST' ? 'OUTPUT_EXISTS' : 'IO', `${path}: ${msg}`, { cause: e });
+}
+
+/** Relative path (as recorded, '/'-separated) to an absolute one under `root`. */
+export function under(root: string, rel: string): string {
+  return join(root, ...rel.split('/'));
+}
+
+export function toRel(parts: readonly string[]): string {
+  return posix.join(...parts);
+}
+
+export interface WalkEntry {
+  readonly path: string;
+  readonly dir: boolean;
+}
+
+/**
+ * Every directory and regular file below `root` (relative paths), streaming: a
+ * folder of many thousands of files never sits in memory as one listing. Symbolic
+ * links and special files are not followed or reported. Unreadable directories
+ * are reported to `onError` and skipped.
+ */
+export async function* walk(root: string, rel = '', onError?: (rel: string, e: unknown) => void): AsyncGenerator<WalkEntry> {
+  let dir;
+  try {
+    dir = await fs.opendir(rel ? under(root, rel) : root, { bufferSize: 256 });
+  } catch (e) {
+    onError?.(rel, e);
+    return;
+  }
+  for await (const d of dir) {
+    const p = rel ? `${rel}/${d.name}` : d.name;
+    if (d.isDirectory()) {
+      yield { path: p, dir: true };
+      yield* walk(root, p, onError);
+    } else if (d.isFile()) {
+      yield { path: p, dir: false };
+    }
+  }
+}
+
+/** lstat with nanosecond times; undefined when the path does not exist. */
+export async function lstatOrNone(path: string): Promise<BigIntStats | undefined> {
+  try {
+    return await fs.lstat(path, { bigint: true });
+  } catch (e) {
+    if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') return undefined;
+    throw e;
+  }
+}
+
+export function tempName(dir: string, hint = ''): string {
+  return join(dir, `.${hint}${randomBytes(8).toString('hex')}.tmp`);
+}
+
+/** fsync a directory, so that a rename into it survives a power loss. */
+export async function syncDir(dir: string): Promise<void> {
+  let h;
+  try {
+    h = await fs.open(dir, constants.O_RDONLY);
+    await h.sync();
+  } catch {
+    // Some file systems refuse to fsync a directory; the rename is still atomic.
+  } finally {
+    await h?.close();
+  }
+}
+
+/**
+ * Makes every directory from `root` down to `root/rel`, refusing to pass
+ * through a symbolic link or a file: a restore never writes outside its folder.
+ */
+export async function makeDirs(root: string, rel: string, mode = 0o755): Promise<void> {
+  let cur = root;
+  for (const s of rel.split('/').filter(Boolean)) {
+    cur = join(cur, s);
+    const st = await lstatOrNone(cur);
+    if (st === undefined) {
+      try {
+        await fs.mkdir(cur, { mode });
+      } catch (e) {
+        if (errno(e) !== 'EEXIST') throw fsError(e, cur);
+      }
+      continue;
+    }
+    if (!st.isDirectory()) throw new DareError('IO', `${cur}: is not a directory (a symbolic link or a file is in the way)`);
+  }
+}
+
+interface LockInfo {
+  pid: number;
+  host: string;
+  started: string;
+}
+
+/**
+ * One watcher per mirror: `DEST/lock` holds the pid and host of the running
+ * watcher. A lock left by a process that no longer runs (kill -9, a crash) is
+ * taken over.
+ */
+export async function acquireLock(path: string): Promise<() => Promise<void>> {
+  const me: LockInfo = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await fs.writeFile(path, JSON.stringify(me) + '\n', { flag: 'wx', mode: 0o644 });
+      return async () => {
+        await fs.rm(path, { force: true });
+      };
+    } catch (e) {
+      if (errno(e) !== 'EEXIST') throw fsError(e, path);
+    }
+    let other: Partial<LockInfo> = {};
+    try {
+      other = JSON.parse(await fs.readFile(path, 'utf8')) as Partial<LockInfo>;
+    } catch {
+      // A torn lock file (killed while writing it) is stale.
+    }
+    if (typeof other.pid === 'number' && other.host === me.host && alive(other.pid) && other.pid !== process.pid) {
+      throw new DareError('CONFLICT', `${path}: the mirror is in use by process ${other.pid} (remove the lock file if that process is not a dare watcher)`);
+    }
+    if (typeof other.pid === 'number' && other.host !== undefined && other.host !== me.host) {
+      throw new DareError('CONFLICT', `${path}: the mirror is in use by process ${other.pid} on ${other.host} (remove the lock file if it is not running)`);
+    }
+    await fs.rm(path, { force: true });
+  }
+  throw new DareError('CONFLICT', `${path}: could not take the lock`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return errno(e) === 'EPERM';
+  }
+}
+
+/** True when `inner` is `outer` or inside it (both absolute and resolved). */
+export function isInside(inner: string, outer: string): boolean {
+  return inner === outer || inner.startsWith(outer.endsWith(sep) ? outer : outer + sep);
+}
