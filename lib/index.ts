@@ -40,3 +40,6 @@ export { MerkleFrontier, merkleRoot, inclusionProof, verifyInclusion, assertIncl
 export { Base64urlEncoder, Base64urlDecoder } from './encoding/base64url.js';
 // Logs (docs/FORMAT.md §10): encrypted, signed append-only Merkle logs and inclusion proofs.
 export * from './log/index.js';
+// Catalogs and spools (lib/catalog, lib/spool)
+export * from './catalog/index.js';
+export * from './spool/index.js';
