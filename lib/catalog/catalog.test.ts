@@ -32,6 +32,10 @@ async function code(p: Promise<unknown> | (() => unknown)): Promise<string> {
   }
 }
 
+function flip(b: Buffer, at: number, mask: number): void {
+  b.writeUInt8(b.readUInt8(at) ^ mask, at);
+}
+
 async function state(c: Catalog): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for await (const [id, v] of c.entries()) out[id] = fromUtf8(v);
@@ -193,14 +197,14 @@ describe('catalog', () => {
     const bytes = readFileSync(path);
     const at = bytes.indexOf('VALUE-VALUE');
     const payload = Buffer.from(bytes);
-    payload[at] ^= 1;
+    flip(payload, at, 1);
     writeFileSync(path, payload);
     const r = await Catalog.open(path);
     expect(await code(r.get('entry'))).toBe('DIGEST_MISMATCH');
     expect(fromUtf8((await r.get('other')) as Uint8Array)).toBe('x');
     await r.close();
     const header = Buffer.from(bytes);
-    header[header.indexOf('"entry"') + 2] ^= 1; // 'entry' -> 'eotry' in the clear ContentMetaData
+    flip(header, header.indexOf('"entry"') + 2, 1); // 'entry' -> 'eotry' in the clear ContentMetaData
     writeFileSync(path, header);
     expect(await code(Catalog.open(path))).toBe('MERKLE_MISMATCH');
   });
@@ -211,7 +215,7 @@ describe('catalog', () => {
     await c.add('entry', new Uint8Array(4000).fill(1));
     await c.close();
     const b = readFileSync(path);
-    b[b.length - 2000] ^= 0x80; // inside the ciphertext of frame 1
+    flip(b, b.length - 2000, 0x80); // inside the ciphertext of frame 1
     writeFileSync(path, b);
     const r = await Catalog.open(path, { secret, readOnly: true });
     expect(await code(r.get('entry'))).toBe('DIGEST_MISMATCH');
