@@ -1,14 +1,22 @@
 /**
  * Regression tests for bugs the property suites and the fuzz harness found: each
- * input once made a parser throw something other than a DareError.
+ * input once made a parser throw something other than a DareError, or was accepted when
+ * it must not be.
  * @module
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DareError } from '../lib/errors.js';
 import { decodeEnvelopeBytes, decodeKeyFile, encodeEnvelopeBytes, encodeKeyFile, fromUtf8, generateKeySet, utf8 } from '../lib/index.js';
 import { decodeJson, encodeJson } from '../lib/encoding/json.js';
 import { base64urlEncode } from '../lib/encoding/base64url.js';
 import type { JsonObject, JsonValue } from '../lib/encoding/value.js';
+import { SequenceReader, SequenceWriter, verifySequence } from '../lib/index.js';
+import type { SequenceReadOptions } from '../lib/sequence/reader.js';
+import { MemoryReader } from '../lib/encoding/jbcd.js';
 
 async function codeOf(f: () => Promise<unknown>): Promise<string> {
   try {
@@ -45,5 +53,68 @@ describe('regressions', () => {
     expect(await edit((v) => { v.DareKeySetProtected.nonce = 'AAAA'; })).toBe('KEY_INVALID');
     // 2 GiB of scrypt memory: refused before scrypt runs.
     expect(await edit((v) => { Object.assign(v.DareKeySetProtected.kdf, { N: 2 ** 20, r: 16 }); })).toBe('LIMIT_EXCEEDED');
+  });
+});
+
+/** Flips the first occurrence of `find` (latin1) in `bytes` to `replace` (same length). */
+function replaceOnce(bytes: Uint8Array, find: string, replace: string): Uint8Array {
+  const b = Buffer.from(bytes);
+  const at = b.indexOf(Buffer.from(find, 'latin1'));
+  if (at < 0 || find.length !== replace.length) throw new Error(`${find} not found`);
+  b.write(replace, at, 'latin1');
+  return new Uint8Array(b);
+}
+
+async function verifyCode(bytes: Uint8Array, options: SequenceReadOptions): Promise<string> {
+  return codeOf(async () => {
+    const r = await SequenceReader.open(new MemoryReader(bytes), options);
+    try {
+      await verifySequence(r);
+    } finally {
+      await r.close();
+    }
+  });
+}
+
+describe('sequence regressions', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dare-seq-regr-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const k = generateKeySet({ encryption: 'X25519', signature: 'Ed25519' });
+  const trusted = { trustedSigners: [{ crv: k.signature.crv, publicKey: k.signature.publicKey }] };
+
+  it('a trusted signature does not cover frames after a one-bit change of DigestScheme in frame 0 (signature bypass)', async () => {
+    // Found by the per-byte tamper sweep of property-tests/sequence.prop.test.ts: "DigestScheme"
+    // -> "LigestScheme" made the reader treat the sequence as the reference's, skip the tree,
+    // and still accept the seal's signature over the stored (no longer recomputed) TreeDigest,
+    // so any frame could then be changed with its PayloadDigest.
+    const path = join(dir, 'signed.dares');
+    const w = await SequenceWriter.create(path, { signer: k.signature });
+    await w.append(utf8('pay 100 to alice'));
+    await w.seal();
+    await w.close();
+    const good = new Uint8Array(readFileSync(path));
+    expect(await verifyCode(good, trusted)).toBe('ok');
+    const stripped = replaceOnce(good, '"DigestScheme"', '"LigestScheme"');
+    // Change the payload and fix its PayloadDigest: no key needed for a plaintext sequence.
+    const forged = replaceOnce(stripped, 'pay 100 to alice', 'pay 900 to mallo');
+    const r = await SequenceReader.open(new MemoryReader(forged));
+    const f1 = await r.frame(1);
+    const oldDigest = f1.trailer?.payloadDigest as Uint8Array;
+    const at = Buffer.from(forged).indexOf(Buffer.from(oldDigest));
+    forged.set(createHash('sha512').update('pay 900 to mallo').digest(), at);
+    expect(await verifyCode(forged, {})).toBe('ok'); // nothing to check without a trusted signer
+    expect(await verifyCode(forged, trusted)).toBe('SIGNATURE_INVALID');
+  });
+
+  it('a trusted seal on a List, Digest or Tree sequence signs only its own PayloadDigest: trusted verification fails closed', async () => {
+    for (const type of ['List', 'Digest', 'Tree'] as const) {
+      const path = join(dir, `${type}.dares`);
+      const w = await SequenceWriter.create(path, { type, signer: k.signature });
+      await w.append(utf8('entry'));
+      await w.seal();
+      await w.close();
+      expect(await verifyCode(new Uint8Array(readFileSync(path)), trusted), type).toBe('SIGNATURE_INVALID');
+      expect(await verifyCode(new Uint8Array(readFileSync(path)), {}), type).toBe('ok');
+    }
   });
 });

@@ -43,6 +43,8 @@ export async function verifySequence(reader: SequenceReader, onFrame?: (index: n
   let count = 0;
   let lastSigned = -1;
   let apex: Uint8Array | undefined;
+  /** Last frame with a trusted signature over a TreeDigest/ChainDigest recomputed here. */
+  let lastCovered = -1;
   for await (const view of reader.frames()) {
     reader.checkPosition(view, positions, previousFrame);
     positions.set(view.index, view.position);
@@ -55,8 +57,10 @@ export async function verifySequence(reader: SequenceReader, onFrame?: (index: n
     else if (opened.encrypted) unopened++;
     const fd = frameDigest(view.headerRecord, out.digest as Uint8Array);
     const t = view.trailer;
+    let recomputed: Uint8Array | undefined;
     if (chain) {
       const cd = chain.append(fd);
+      recomputed = cd;
       if (!t?.chainDigest || !equalBytes(cd, t.chainDigest)) throw new DareError('MERKLE_MISMATCH', `frame ${view.index}: chain digest does not match`);
     }
     if (frontier) {
@@ -64,12 +68,19 @@ export async function verifySequence(reader: SequenceReader, onFrame?: (index: n
       if (!t?.treeDigest || !equalBytes(r.treeDigest, t.treeDigest)) throw new DareError('MERKLE_MISMATCH', `frame ${view.index}: tree digest does not match`);
       if (!t.treeNode || !equalBytes(r.treeNode, t.treeNode)) throw new DareError('MERKLE_MISMATCH', `frame ${view.index}: tree node does not match`);
       apex = r.treeDigest;
+      recomputed = r.treeDigest;
     }
     const sigs = reader.signaturesOf(view);
+    // A signature covers the frames only when it signs the chain or tree value recomputed
+    // above; one over a PayloadDigest (List, Digest, Tree) or over a TreeDigest/ChainDigest
+    // that is not recomputed (no DigestScheme in frame 0) authenticates one value, not them.
+    const signed = t?.treeDigest ?? t?.chainDigest ?? t?.payloadDigest;
+    const covers = recomputed !== undefined && signed !== undefined && equalBytes(recomputed, signed);
     for (const s of sigs) {
       if (s.status === 'invalid') throw new DareError('SIGNATURE_INVALID', `frame ${view.index}: signature by ${s.kid ?? 'an unnamed key'} does not verify`);
       signatures.push({ ...s, frame: view.index });
       if (s.status === 'valid') lastSigned = view.index;
+      if (s.status === 'valid' && s.trusted && covers) lastCovered = view.index;
     }
     count++;
     onFrame?.(view.index, view);
@@ -78,6 +89,9 @@ export async function verifySequence(reader: SequenceReader, onFrame?: (index: n
     const last = reader.last.index;
     if (!signatures.some((s) => s.frame === last && s.trusted)) {
       throw new DareError('SIGNATURE_INVALID', lastSigned < 0 ? 'the sequence is not signed' : `the last frame (${last}) is not signed by a trusted key; the last signature is on frame ${lastSigned}`);
+    }
+    if (lastCovered !== last) {
+      throw new DareError('SIGNATURE_INVALID', `the trusted signature on the last frame (${last}) does not cover the sequence: it signs no chain or tree value recomputed from the frames (${reader.type} sequence${checkable ? '' : ', no DigestScheme in frame 0'})`);
     }
   }
   return { frames: count, tornBytes: reader.tornBytes, authenticated, unopened, structureChecked: checkable && (frontier !== undefined || chain !== undefined), signatures, apex, lastSigned };
