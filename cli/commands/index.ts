@@ -10,11 +10,12 @@ import { keyCommand } from './key.js';
 import { keygenCommand } from './keygen.js';
 import { encodeCommand } from './encode.js';
 import { decodeCommand, verifyCommand } from './decode.js';
+import { logCommand } from './log.js';
 import { watchCommand, restoreCommand, statusCommand } from './watch.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Command = CommandModule<any, any>;
 
 export function commands(io: Io): Command[] {
-  return [encodeCommand(io), decodeCommand(io), verifyCommand(io), keygenCommand(io), hashCommand(io), keyCommand(io), watchCommand(io), restoreCommand(io), statusCommand(io)];
+  return [encodeCommand(io), decodeCommand(io), verifyCommand(io), keygenCommand(io), hashCommand(io), keyCommand(io), watchCommand(io), restoreCommand(io), statusCommand(io), logCommand(io)];
 }
