@@ -197,7 +197,7 @@ export class Catalog {
   }
 
   /** Adds an entry; CONFLICT if the identifier is live. */
-  add(id: string, value: Uint8Array, options: EntryOptions = {}): Promise<CatalogEntryInfo> {
+  async add(id: string, value: Uint8Array, options: EntryOptions = {}): Promise<CatalogEntryInfo> {
     checkId(id);
     checkValue(value);
     return this.store.exclusive(async () => {
@@ -207,7 +207,7 @@ export class Catalog {
   }
 
   /** Replaces an entry's value; NOT_FOUND if the identifier is not live. */
-  update(id: string, value: Uint8Array, options: EntryOptions = {}): Promise<CatalogEntryInfo> {
+  async update(id: string, value: Uint8Array, options: EntryOptions = {}): Promise<CatalogEntryInfo> {
     checkId(id);
     checkValue(value);
     return this.store.exclusive(async () => {
@@ -217,7 +217,7 @@ export class Catalog {
   }
 
   /** Adds or updates. */
-  put(id: string, value: Uint8Array, options: EntryOptions = {}): Promise<CatalogEntryInfo> {
+  async put(id: string, value: Uint8Array, options: EntryOptions = {}): Promise<CatalogEntryInfo> {
     checkId(id);
     checkValue(value);
     return this.store.exclusive(async () => {
@@ -230,7 +230,7 @@ export class Catalog {
   }
 
   /** Deletes an entry (a Delete frame; the old values stay in the file until copyTo). */
-  delete(id: string): Promise<void> {
+  async delete(id: string): Promise<void> {
     checkId(id);
     return this.store.exclusive(async () => {
       const s = this.slot(id);

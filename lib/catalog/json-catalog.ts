@@ -87,19 +87,19 @@ export class JsonCatalog<T> {
     for await (const [id, b] of this.raw.entries()) yield [id, this.decode(id, b)];
   }
 
-  add(id: string, value: T): Promise<CatalogEntryInfo> {
+  async add(id: string, value: T): Promise<CatalogEntryInfo> {
     return this.raw.add(id, this.encode(value), { contentType: JSON_CONTENT_TYPE });
   }
 
-  update(id: string, value: T): Promise<CatalogEntryInfo> {
+  async update(id: string, value: T): Promise<CatalogEntryInfo> {
     return this.raw.update(id, this.encode(value), { contentType: JSON_CONTENT_TYPE });
   }
 
-  put(id: string, value: T): Promise<CatalogEntryInfo> {
+  async put(id: string, value: T): Promise<CatalogEntryInfo> {
     return this.raw.put(id, this.encode(value), { contentType: JSON_CONTENT_TYPE });
   }
 
-  delete(id: string): Promise<void> {
+  async delete(id: string): Promise<void> {
     return this.raw.delete(id);
   }
 

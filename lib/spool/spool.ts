@@ -240,7 +240,7 @@ export class Spool {
   }
 
   /** Posts a message; CONFLICT if the identifier was posted before. */
-  post(id: string, message: Uint8Array, options: PostOptions = {}): Promise<SpoolMessageInfo> {
+  async post(id: string, message: Uint8Array, options: PostOptions = {}): Promise<SpoolMessageInfo> {
     checkId(id);
     if (!(message instanceof Uint8Array)) throw new TypeError('a message must be a Uint8Array');
     const status = options.status ?? SPOOL_STATUS.initial;
@@ -261,7 +261,7 @@ export class Spool {
   }
 
   /** Changes a message's status; NOT_FOUND if no such message. */
-  mark(id: string, status: SpoolStatus, options: MarkOptions = {}): Promise<SpoolMessageInfo> {
+  async mark(id: string, status: SpoolStatus, options: MarkOptions = {}): Promise<SpoolMessageInfo> {
     checkId(id);
     this.checkStatus(status);
     const payload = options.payload ?? new Uint8Array(0);
