@@ -43,3 +43,9 @@ export * from './log/index.js';
 // Catalogs and spools (lib/catalog, lib/spool)
 export * from './catalog/index.js';
 export * from './spool/index.js';
+// Archives (lib/archive, docs/FORMAT.md §9): files in a Merkle sequence with a signed index.
+export { ArchiveWriter, ArchiveReader, addPath, addTar, archiveToTar, copyArchive, extractArchive, checkEntryPath, ARCHIVE_TYPE } from './archive/index.js';
+export type {
+  ArchiveKeys, ArchiveCreateOptions, ArchiveOpenOptions, ArchiveSummary, ArchiveReadOptions, HistoryItem, AddPathOptions,
+  ExtractOptions, ExtractReport, TarImportOptions, TarImportReport, CopyOptions, CopyReport, EntryKind, EntryMeta, IndexEntry,
+} from './archive/index.js';

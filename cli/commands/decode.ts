@@ -13,6 +13,7 @@ import { passphraseOptions, type PassphraseArgs } from '../passphrase.js';
 import { progressEnabled, withProgress } from '../progress.js';
 import { UsageError } from '../errors.js';
 import type { Command } from './index.js';
+import { looksLikeSequence, verifySequenceFile } from './verify-sequence.js';
 
 interface KeyArgs extends PassphraseArgs {
   identity?: string[];
@@ -101,15 +102,20 @@ export function decodeCommand(io: Io): Command {
 export function verifyCommand(io: Io): Command {
   return {
     command: 'verify <file>',
-    describe: 'Check a DARE envelope (digest, signatures; with a key also the MAC) without writing anything',
+    describe: 'Check a DARE envelope, archive or sequence (digests, tree, signatures; with a key also the MAC) without writing anything',
     builder: (y: Argv) =>
       keyOptions(y)
-        .positional('file', { type: 'string', demandOption: true, describe: 'envelope file, - for stdin' })
+        .positional('file', { type: 'string', demandOption: true, describe: 'envelope, archive or sequence file; - for stdin (envelopes only)' })
         .example('dare verify release.tar.dare --signer vendor.pub', 'exit 0 only if the vendor signed it and nothing changed')
+        .example('dare verify release.dare --signer vendor.pub', 'an archive: every frame, the tree, the index; the vendor signed the apex of the last frame')
         .example('dare verify backup.dare -i me.key --json', 'also checks the MAC; JSON report'),
     handler: async (raw: unknown) => {
       const a = raw as KeyArgs & { file: string };
       const opts = await decodeOptions(io, a, true);
+      if (await looksLikeSequence(a.file)) {
+        await verifySequenceFile(io, a.file, opts, a);
+        return;
+      }
       const haveKey = (opts.keys?.length ?? 0) + (opts.secrets?.length ?? 0) > 0;
       const reader = new EnvelopeReader(await openInput(io, a.file), { ...opts, decrypt: haveKey });
       const info = await reader.open();

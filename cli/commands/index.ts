@@ -12,10 +12,13 @@ import { encodeCommand } from './encode.js';
 import { decodeCommand, verifyCommand } from './decode.js';
 import { logCommand } from './log.js';
 import { watchCommand, restoreCommand, statusCommand } from './watch.js';
+import { archiveCommand, appendCommand, deleteCommand, indexCommand } from './archive.js';
+import { listCommand, extractCommand, copyCommand } from './archive-read.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Command = CommandModule<any, any>;
 
 export function commands(io: Io): Command[] {
-  return [encodeCommand(io), decodeCommand(io), verifyCommand(io), keygenCommand(io), hashCommand(io), keyCommand(io), watchCommand(io), restoreCommand(io), statusCommand(io), logCommand(io)];
+  return [encodeCommand(io), decodeCommand(io), verifyCommand(io), keygenCommand(io), hashCommand(io), keyCommand(io), watchCommand(io), restoreCommand(io), statusCommand(io), logCommand(io),
+    archiveCommand(io), listCommand(io), extractCommand(io), appendCommand(io), deleteCommand(io), copyCommand(io), indexCommand(io)];
 }

@@ -11,7 +11,8 @@
 import { DareError } from '../errors.js';
 import { equalBytes } from '../internal/bytes.js';
 import type { RandomAccessReader } from '../encoding/jbcd.js';
-import type { SignatureCheck } from '../envelope/signatures.js';
+import { checkSignatures, type SignatureCheck } from '../envelope/signatures.js';
+import type { VerificationKey } from '../keys/types.js';
 import { SequenceReader, type OpenedFrame, type SequenceReadOptions } from '../sequence/reader.js';
 import type { FrameView } from '../sequence/frames.js';
 import { emptyDigest, frameDigest } from '../sequence/format.js';
@@ -132,15 +133,17 @@ export class ArchiveReader {
   }
 
   /**
-   * Checks that a trusted signer (options.trustedSigners) signed the apex of the last
+   * Checks that a trusted signer (default: options.trustedSigners) signed the apex of the last
    * frame and that this apex is the Merkle root over this index frame: then every
    * entry read through the index (content() compares FrameDigests) is covered by the
    * signature. Reads O(log n) frames. SIGNATURE_INVALID or MERKLE_MISMATCH otherwise.
    */
-  async authenticate(): Promise<SignatureCheck[]> {
+  async authenticate(trusted: readonly VerificationKey[] = this.sequence.options.trustedSigners ?? []): Promise<SignatureCheck[]> {
     const seq = this.sequence;
     const last = seq.last;
-    const sigs = seq.signaturesOf(last);
+    const t = last.trailer;
+    const signed = [...(last.header.signatures ?? []), ...(t?.signatures ?? [])];
+    const sigs = signed.length && t?.treeDigest ? checkSignatures(signed, t.treeDigest, trusted) : [];
     const bad = sigs.find((s) => s.status === 'invalid');
     if (bad) throw new DareError('SIGNATURE_INVALID', `the archive's last frame carries a signature by ${bad.kid ?? 'an unnamed key'} that does not verify`);
     if (!sigs.some((s) => s.trusted)) {

@@ -37,6 +37,12 @@ export interface ArchiveCreateOptions extends ArchiveKeys {
 export interface ArchiveOpenOptions extends ArchiveKeys, ArchiveReadOptions {
   /** Rebuild the entry list from every frame instead of the last index (after an interrupted append). */
   rescan?: boolean;
+  /**
+   * When the archive's policy names signature keys, require its index to be signed by
+   * one of them (or by `signer`) before building on it (SIGNATURE_INVALID otherwise),
+   * so a session never re-signs an index someone changed.
+   */
+  checkSignature?: boolean;
 }
 
 export interface ArchiveSummary {
@@ -122,7 +128,12 @@ export class ArchiveWriter {
     try {
       stale = !reader.indexed || options.rescan === true;
       live = new Map((options.rescan && reader.indexed ? await rescanned(reader) : reader.entries()).map((e) => [e.path, e]));
-      const kid = reader.sequence.policy.secretKid;
+      const policy = reader.sequence.policy;
+      if (options.checkSignature && policy.signKeys.length && reader.indexed) {
+        const mine = options.signer ? [{ crv: options.signer.crv, publicKey: options.signer.publicKey }] : [];
+        await reader.authenticate([...policy.signKeys, ...mine]);
+      }
+      const kid = policy.secretKid;
       if (kid !== undefined && secret === undefined) secret = secrets.find((s) => masterKeyId(s) === kid);
     } finally {
       await reader.close();
@@ -136,6 +147,11 @@ export class ArchiveWriter {
       throw fsError(e, path);
     }
     return new ArchiveWriter(path, seq, live, size, stale, options.signer !== undefined);
+  }
+
+  /** The file being written: a temporary name until finish() for a new archive. */
+  get file(): string {
+    return this.temp?.file ?? this.path;
   }
 
   get policy(): SequencePolicy {

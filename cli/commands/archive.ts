@@ -1,0 +1,218 @@
+/**
+ * `dare archive`, `dare append`, `dare delete` and `dare index`: writing DARE
+ * Archives (docs/FORMAT.md §9). A new archive appears only when complete; a failed
+ * append, delete or index leaves the archive as it was.
+ * @module
+ */
+import { lstat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Argv } from 'yargs';
+import {
+  ArchiveReader, ArchiveWriter, DareError, addPath, addTar, base64urlEncode, verifySequence,
+  type ArchiveSummary, type EntryMeta,
+} from '../../lib/index.js';
+import { displayPath, isStdio, openInput, writeLine, type Io } from '../io.js';
+import { loadSecret } from '../keys.js';
+import { passphraseOptions } from '../passphrase.js';
+import { UsageError } from '../errors.js';
+import {
+  entryProgress, inputName, loadReadOptions, loadRecipients, loadSigner, note, readOptions, withArchiveOutput, type ReadArgs,
+} from './archive-common.js';
+import type { Command } from './index.js';
+
+interface WriteArgs extends ReadArgs {
+  archive: string;
+  inputs?: string[];
+  fromTar?: string;
+  encrypt?: string[];
+  sign?: string;
+  unsigned?: boolean;
+}
+
+/** Adds the command-line inputs and the tar stream to `w`. */
+async function addInputs(io: Io, a: WriteArgs, w: ArchiveWriter, onEntry: (m: EntryMeta) => void): Promise<number> {
+  let skipped = 0;
+  const onSkip = (p: string, why: string) => {
+    skipped++;
+    note(io, a, `skipped ${p}: ${why}`);
+  };
+  const self = await lstat(w.file).then((s) => `${s.dev}:${s.ino}`, () => undefined);
+  const exclude = new Set(self ? [self] : []);
+  for (const arg of a.inputs ?? []) {
+    if (isStdio(arg)) throw new UsageError('"-" is not a file to archive: use --from-tar - to read a tar stream from stdin');
+    const name = inputName(arg);
+    if (name !== undefined) {
+      await addPath(w, arg, name, { onSkip, onEntry, exclude });
+      continue;
+    }
+    let names: string[];
+    try {
+      names = (await readdir(arg)).sort();
+    } catch (e) {
+      throw new DareError('IO', `${arg}: ${(e as Error).message}`, { cause: e });
+    }
+    for (const n of names) await addPath(w, join(arg, n), n, { onSkip, onEntry, exclude });
+  }
+  if (a.fromTar !== undefined) {
+    const r = await addTar(w, await openInput(io, a.fromTar), { onNote: (m) => note(io, a, m), onEntry });
+    skipped += r.skipped;
+  }
+  return skipped;
+}
+
+function summaryJson(archive: string, s: ArchiveSummary, extra: Record<string, unknown>) {
+  return { archive: displayPath(archive), ...extra, entries: s.entries, frames: s.frames, signed: s.signed, apex: s.apex ? base64urlEncode(s.apex) : undefined };
+}
+
+/** Runs a session on an existing archive: aborted (cut back) on any error. */
+async function session(io: Io, a: WriteArgs, options: { rescan?: boolean }, work: (w: ArchiveWriter) => Promise<Record<string, unknown>>, forceIndex = false): Promise<void> {
+  if (isStdio(a.archive)) throw new UsageError('an archive is changed in place: give its file name, not -');
+  const read = await loadReadOptions(io, a);
+  const signer = await loadSigner(io, a.sign, a);
+  const w = await ArchiveWriter.open(a.archive, { ...read, signer, secret: read.secrets?.[0], rescan: options.rescan, checkSignature: signer !== undefined });
+  let extra: Record<string, unknown>;
+  let s: ArchiveSummary;
+  try {
+    if (w.policy.signKeys.length && !signer && !a.unsigned) {
+      throw new UsageError('this archive is signed: give --sign KEYFILE to sign the new index, or --unsigned to leave it unsigned');
+    }
+    extra = await work(w);
+    s = await w.finish({ forceIndex });
+  } catch (e) {
+    await w.abort();
+    throw e;
+  }
+  if (a.json) writeLine(io.stdout, JSON.stringify(summaryJson(a.archive, s, extra)));
+}
+
+function writeOptions(y: Argv): Argv {
+  return readOptions(y, false)
+    .option('sign', { alias: 's', type: 'string', describe: 'sign the index (the apex of the whole archive) with this private key file' })
+    .option('unsigned', { type: 'boolean', describe: 'allow leaving a signed archive with an unsigned index' });
+}
+
+export function archiveCommand(io: Io): Command {
+  return {
+    command: 'archive <archive> [inputs..]',
+    describe: 'Create a DARE archive of files and directories (encrypted, signed), or from a tar stream',
+    builder: (y: Argv) =>
+      y
+        .positional('archive', { type: 'string', demandOption: true, describe: 'archive to create, - for stdout' })
+        .positional('inputs', { type: 'string', array: true, describe: 'files and directories (stored by their last name; DIR/. stores the contents of DIR)' })
+        .option('encrypt', { alias: 'e', type: 'string', array: true, describe: 'encrypt to this public key (dare1... or a file); repeatable' })
+        .option('key', { type: 'string', describe: 'encrypt under this shared secret (E... UDF, or a file)' })
+        .option('sign', { alias: 's', type: 'string', describe: 'sign the index (the apex of the whole archive) with this private key file' })
+        .option('from-tar', { type: 'string', describe: 'add the entries of this tar file (- for stdin)' })
+        .options(passphraseOptions)
+        .option('force', { type: 'boolean', describe: 'replace an existing archive file' })
+        .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress or notes on stderr' })
+        .example('dare archive release.dare dist/ -s vendor.key', 'signed archive of dist/ (stored as dist/...)')
+        .example('dare archive backup.dare ~/docs -e bob.pub -e me.pub', 'encrypted to two keys, names and metadata included')
+        .example('tar c src | dare archive src.dare --from-tar - --key "$(cat team.secret)"', 'from a tar stream, under a shared secret'),
+    handler: async (raw: unknown) => {
+      const a = raw as WriteArgs;
+      if (!a.inputs?.length && a.fromTar === undefined) throw new UsageError('nothing to archive: give files or directories, or --from-tar FILE');
+      const recipients = await loadRecipients(io, a.encrypt, a);
+      const secret = a.key === undefined ? undefined : await loadSecret(a.key);
+      const signer = await loadSigner(io, a.sign, a);
+      const progress = entryProgress(io, a, 'archiving');
+      let skipped = 0;
+      const s = await withArchiveOutput(io, a.archive, async (file) => {
+        const w = await ArchiveWriter.create(file, { recipients, secret, signer, force: a.force === true });
+        try {
+          skipped = await addInputs(io, a, w, (m) => progress.tick(m.size));
+          return await w.finish();
+        } catch (e) {
+          await w.abort();
+          throw e;
+        } finally {
+          progress.done();
+        }
+      });
+      if (a.json) {
+        const line = JSON.stringify(summaryJson(a.archive, s, { encrypted: recipients.length > 0 || secret !== undefined, skipped }));
+        writeLine(isStdio(a.archive) ? io.stderr : io.stdout, line);
+      }
+    },
+  };
+}
+
+export function appendCommand(io: Io): Command {
+  return {
+    command: 'append <archive> [inputs..]',
+    describe: 'Add or replace files in a DARE archive and write a new (signed) index',
+    builder: (y: Argv) =>
+      writeOptions(y)
+        .positional('archive', { type: 'string', demandOption: true, describe: 'archive file' })
+        .positional('inputs', { type: 'string', array: true, describe: 'files and directories, named as in dare archive' })
+        .option('from-tar', { type: 'string', describe: 'add the entries of this tar file (- for stdin)' })
+        .example('dare append release.dare CHANGES.md -s vendor.key', 'add a file and re-sign')
+        .example('dare append backup.dare notes/ -i me.key', 'encrypted archive: the key reads the index; new frames go to the same recipients'),
+    handler: async (raw: unknown) => {
+      const a = raw as WriteArgs;
+      if (!a.inputs?.length && a.fromTar === undefined) throw new UsageError('nothing to append: give files or directories, or --from-tar FILE');
+      const progress = entryProgress(io, a, 'appending');
+      await session(io, a, {}, async (w) => {
+        let added = 0;
+        try {
+          const skipped = await addInputs(io, a, w, (m) => {
+            added++;
+            progress.tick(m.size);
+          });
+          return { added, skipped };
+        } finally {
+          progress.done();
+        }
+      });
+    },
+  };
+}
+
+export function deleteCommand(io: Io): Command {
+  return {
+    command: 'delete <archive> <paths..>',
+    describe: 'Mark entries of a DARE archive deleted (their data stays until dare copy --purge)',
+    builder: (y: Argv) =>
+      writeOptions(y)
+        .positional('archive', { type: 'string', demandOption: true, describe: 'archive file' })
+        .positional('paths', { type: 'string', array: true, demandOption: true, describe: 'entries to delete (a directory: with everything in it)' })
+        .example('dare delete backup.dare docs/old.txt -i me.key', 'append a deletion marker and a new index')
+        .example('dare delete backup.dare docs/old.txt -i me.key && dare copy backup.dare clean.dare --purge -i me.key', 'and remove the bytes for good'),
+    handler: async (raw: unknown) => {
+      const a = raw as WriteArgs & { paths: string[] };
+      await session(io, a, {}, async (w) => {
+        const deleted: string[] = [];
+        for (const p of a.paths) deleted.push(...(await w.remove(p)));
+        return { deleted };
+      });
+    },
+  };
+}
+
+export function indexCommand(io: Io): Command {
+  return {
+    command: 'index <archive>',
+    describe: 'Check a DARE archive and append a fresh index built from all its frames (after an interrupted append)',
+    builder: (y: Argv) =>
+      writeOptions(y)
+        .positional('archive', { type: 'string', demandOption: true, describe: 'archive file' })
+        .example('dare index backup.dare -i me.key', 'cut a torn tail, verify every frame, write a new index')
+        .example('dare index release.dare -s vendor.key', 'and sign it'),
+    handler: async (raw: unknown) => {
+      const a = raw as WriteArgs;
+      if (isStdio(a.archive)) throw new UsageError('an archive is changed in place: give its file name, not -');
+      const read = await loadReadOptions(io, a);
+      // Every frame is checked before a new index (perhaps signed) vouches for them.
+      const r = await ArchiveReader.open(a.archive, read);
+      let torn: number;
+      try {
+        torn = r.sequence.tornBytes;
+        await verifySequence(r.sequence);
+      } finally {
+        await r.close();
+      }
+      if (torn) note(io, a, `cut ${torn} bytes of an interrupted append from the end`);
+      await session(io, a, { rescan: true }, async () => ({ tornBytes: torn }), true);
+    },
+  };
+}
