@@ -146,6 +146,11 @@ export class FileAppender {
     this.pendingBytes += bytes.length;
   }
 
+  /** Bytes written but not flushed yet. */
+  get buffered(): number {
+    return this.pendingBytes;
+  }
+
   /** Writes a stream straight through (for large payloads), flushing what is pending first. */
   async writeStream(source: AsyncIterable<Uint8Array>): Promise<number> {
     await this.flush();
@@ -165,8 +170,9 @@ export class FileAppender {
     let p = this.position;
     this.position += this.pendingBytes;
     this.pendingBytes = 0;
+    const batch = coalesce(parts);
     try {
-      for (const part of parts) {
+      for (const part of batch) {
         let done = 0;
         while (done < part.length) {
           const { bytesWritten } = await this.handle.write(part, done, part.length - done, p + done);
@@ -198,4 +204,40 @@ export class FileAppender {
       await this.handle.close();
     }
   }
+}
+
+/**
+ * Runs of small parts (headers, trailers, small payloads: many per frame) joined into
+ * one buffer each, so a flush is a few writes rather than one per part; large parts
+ * are written as they are, without a copy.
+ */
+function coalesce(parts: readonly Uint8Array[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let run: Uint8Array[] = [];
+  let runBytes = 0;
+  const end = () => {
+    if (run.length === 1) out.push(run[0] as Uint8Array);
+    else if (run.length > 1) {
+      const joined = new Uint8Array(runBytes);
+      let o = 0;
+      for (const r of run) {
+        joined.set(r, o);
+        o += r.length;
+      }
+      out.push(joined);
+    }
+    run = [];
+    runBytes = 0;
+  };
+  for (const p of parts) {
+    if (p.length >= BLOCK) {
+      end();
+      out.push(p);
+    } else {
+      run.push(p);
+      runBytes += p.length;
+    }
+  }
+  end();
+  return out;
 }

@@ -270,7 +270,8 @@ export class SequenceWriter {
     this.out.write(recordHeader(trailerRecord.length));
     this.out.write(trailerRecord);
     this.out.write(frameTrailer(body));
-    if (this.out.end - position >= 1 << 16) await this.out.flush();
+    // Buffered across frames (one write per MiB, not per frame) but bounded, so memory stays flat.
+    if (this.out.buffered >= 1 << 20) await this.out.flush();
     this.advance(index, position);
     this.lastDigest = trailer.treeDigest ?? trailer.chainDigest ?? trailer.payloadDigest;
     return { index, position, end: this.out.end, treeDigest: trailer.treeDigest, frameDigest: fd };
