@@ -106,6 +106,25 @@ describe('sequence regressions', () => {
     expect(await verifyCode(forged, trusted)).toBe('SIGNATURE_INVALID');
   });
 
+  it('frame(i) and frames(1) of a List sequence longer than 4097 frames (no TreePosition: the search steps back one frame at a time)', async () => {
+    // seekFrame gave up after 4096 steps ("frame search does not converge", LIMIT_EXCEEDED), so
+    // frames(1), which every reader of data frames calls, failed on any long List/Digest/Chain.
+    const path = join(dir, 'long-list.dares');
+    const w = await SequenceWriter.create(path, { type: 'List' });
+    for (let i = 0; i < 4200; i++) await w.append(utf8(`e${i}`));
+    await w.close();
+    const r = await SequenceReader.open(path);
+    try {
+      expect((await r.frame(3)).index).toBe(3);
+      let n = 0;
+      for await (const f of r.frames(1)) expect(f.index).toBe(++n);
+      expect(n).toBe(4200);
+      expect(fromUtf8(await r.readPayload(await r.open(await r.frame(2))))).toBe('e1');
+    } finally {
+      await r.close();
+    }
+  });
+
   it('a trusted seal on a List, Digest or Tree sequence signs only its own PayloadDigest: trusted verification fails closed', async () => {
     for (const type of ['List', 'Digest', 'Tree'] as const) {
       const path = join(dir, `${type}.dares`);

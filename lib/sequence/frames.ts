@@ -107,13 +107,16 @@ export async function seekFrame(r: RandomAccessReader, from: FrameView, target: 
   if (!Number.isSafeInteger(target) || target < 0) throw new RangeError('frame index must be a non-negative integer');
   if (target > from.index) throw new DareError('MALFORMED', `no frame ${target}: the sequence ends at frame ${from.index}`);
   let cur = from;
-  for (let steps = 0; cur.index !== target; steps++) {
-    if (steps > 4096) throw new DareError('LIMIT_EXCEEDED', 'frame search does not converge');
+  // Terminates without a step cap: every frame read has a smaller index and starts before the
+  // one it came from (checked below). Without TreePosition (List, Digest, Chain) the walk steps
+  // back one frame at a time, so it may read from.index - target frames.
+  while (cur.index !== target) {
     const jump = cur.header.sequenceInfo?.treePosition;
     // previous(n) is known from n alone (Appendix C); read the frame only if we go there.
     const useJump = jump !== undefined && jump < cur.position && previousFrame(cur.index) >= target;
     const next = await readFrameView(r, useJump ? jump : await previousFrameStart(r, cur.position));
     if (next.index >= cur.index) throw new DareError('SEQUENCE_ORDER', `frame indexes do not decrease at offset ${next.position}`);
+    if (next.index < target) throw new DareError('SEQUENCE_ORDER', `frame ${target} is not where the frames before and after it say (offset ${next.position} has frame ${next.index})`);
     cur = next;
   }
   return cur;

@@ -105,7 +105,9 @@ export class SequenceReader {
   /** Frames in order from `from` (inclusive) to the last intact frame. */
   async *frames(from = 0): AsyncGenerator<FrameView> {
     if (from > this.last.index) return; // e.g. frames(1) of a sequence that has only frame 0
-    let f = from === 0 ? this.first : await this.frame(from);
+    // Frame 1 follows frame 0; seeking it from the end would walk back over every frame of a List.
+    let f = from === 0 ? this.first : from === 1 ? await readFrameView(this.source, this.first.end) : await this.frame(from);
+    if (f.index !== from) throw new DareError('SEQUENCE_ORDER', `frame at offset ${f.position} has index ${f.index}, expected ${from}`);
     for (;;) {
       yield f;
       if (f.index >= this.last.index) return;
