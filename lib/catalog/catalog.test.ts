@@ -209,6 +209,19 @@ describe('catalog', () => {
     expect(await code(Catalog.open(path))).toBe('MERKLE_MISMATCH');
   });
 
+  it('values are read from the file on demand, not held: a change on disk after open is seen', async () => {
+    const path = file();
+    const c = await Catalog.create(path);
+    await c.add('k', utf8('ORIGINAL-VALUE'));
+    await c.close();
+    const r = await Catalog.open(path, { readOnly: true });
+    const b = readFileSync(path);
+    flip(b, b.indexOf('ORIGINAL-VALUE'), 1);
+    writeFileSync(path, b);
+    expect(await code(r.get('k'))).toBe('DIGEST_MISMATCH');
+    await r.close();
+  });
+
   it('an encrypted payload flipped on disk fails its check on read', async () => {
     const path = file();
     const c = await Catalog.create(path, { secret });
