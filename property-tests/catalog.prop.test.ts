@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Catalog, isDareError, type CatalogOpenOptions, type KeySet } from '../lib/index.js';
@@ -139,5 +139,36 @@ describe('catalog model', () => {
         await c.close();
       }
     }), { seed: SEED, numRuns: runs(60), endOnFailure: true });
+  });
+
+  it('a mutated or cut catalog file gives a DareError or a consistent state, never anything else', async () => {
+    const o = modes.secret as CatalogOpenOptions;
+    const base = join(dir, `c${counter++}.dcat`);
+    const c = await Catalog.create(base, o);
+    for (let i = 0; i < 6; i++) await c.add(`id${i}`, new Uint8Array(40 * i).fill(i));
+    await c.update('id1', Uint8Array.of(1));
+    await c.delete('id2');
+    await c.close();
+    const original = readFileSync(base);
+    const mutation = fc.oneof(
+      fc.record({ cut: fc.nat(original.length - 1) }),
+      fc.record({ flips: fc.array(fc.record({ at: fc.nat(original.length - 1), mask: fc.integer({ min: 1, max: 255 }) }), { minLength: 1, maxLength: 4 }) }),
+    );
+    await fc.assert(fc.asyncProperty(mutation, fc.boolean(), async (m, readOnly) => {
+      const b = Buffer.from('cut' in m ? original.subarray(0, m.cut) : original);
+      if ('flips' in m) for (const f of m.flips) b.writeUInt8(b.readUInt8(f.at) ^ f.mask, f.at);
+      const path = join(dir, `c${counter++}.dcat`);
+      writeFileSync(path, b);
+      try {
+        const r = await Catalog.open(path, { ...o, readOnly });
+        try {
+          for await (const [k, v] of r.entries()) expect(r.has(k) && v instanceof Uint8Array).toBe(true);
+        } finally {
+          await r.close();
+        }
+      } catch (e) {
+        if (!isDareError(e)) throw e;
+      }
+    }), { seed: SEED, numRuns: runs(150) });
   });
 });
