@@ -112,11 +112,27 @@ export function objectEnd(): Uint8Array { return Uint8Array.of(JSONB.OBJECT_END)
  * Collects output: small writes go to a scratch block, large binary values are kept by
  * reference and copied once, by {@link ByteSink.finish}.
  */
+/**
+ * The first scratch block of every sink. Encoding is synchronous and {@link ByteSink.finish}
+ * copies the output out, so one block serves every call: a fresh zeroed 8 KiB block per
+ * small header or trailer was most of the garbage a sequence writer made per frame.
+ */
+const shared = new Uint8Array(SCRATCH);
+let sharedInUse = false;
+
 class ByteSink {
   private parts: Uint8Array[] = [];
-  private buf = new Uint8Array(SCRATCH);
-  private view = new DataView(this.buf.buffer);
+  private buf: Uint8Array;
+  private view?: DataView;
   private pos = 0;
+  private owner: boolean;
+
+  constructor() {
+    // A sink made while another is open (never in this module's own calls) gets its own block.
+    this.owner = !sharedInUse;
+    this.buf = this.owner ? shared : new Uint8Array(SCRATCH);
+    if (this.owner) sharedInUse = true;
+  }
 
   private room(n: number): void {
     if (this.buf.length - this.pos < n) this.flush();
@@ -126,7 +142,7 @@ class ByteSink {
     if (this.pos === 0) return;
     this.parts.push(this.buf.subarray(0, this.pos));
     this.buf = new Uint8Array(SCRATCH);
-    this.view = new DataView(this.buf.buffer);
+    this.view = undefined;
     this.pos = 0;
   }
 
@@ -147,6 +163,7 @@ class ByteSink {
   float64(v: number): void {
     this.room(9);
     this.buf[this.pos] = JSONB.FLOAT64;
+    this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     this.view.setFloat64(this.pos + 1, v, false);
     this.pos += 9;
   }
@@ -174,8 +191,9 @@ class ByteSink {
   }
 
   finish(): Uint8Array {
-    this.flush();
-    let n = 0;
+    // No flush(): it would allocate a fresh block only to drop it.
+    const last = this.buf.subarray(0, this.pos);
+    let n = last.length;
     for (const p of this.parts) n += p.length;
     const out = new Uint8Array(n);
     let o = 0;
@@ -183,7 +201,15 @@ class ByteSink {
       out.set(p, o);
       o += p.length;
     }
+    out.set(last, o);
+    this.release();
     return out;
+  }
+
+  /** Gives the shared block back (after finish, or when encoding failed). */
+  release(): void {
+    if (this.owner) sharedInUse = false;
+    this.owner = false;
   }
 }
 
@@ -294,15 +320,23 @@ function writeValue(sink: ByteSink, v: JsonValue, depth: number, c: Compression 
 /** Encodes a value as canonical JSON-B. TypeError/RangeError for values outside the data model. */
 export function encodeJsonB(value: JsonValue): Uint8Array {
   const sink = new ByteSink();
-  writeValue(sink, value, 0, undefined);
-  return sink.finish();
+  try {
+    writeValue(sink, value, 0, undefined);
+    return sink.finish();
+  } finally {
+    sink.release();
+  }
 }
 
 /** The JSON-B form of an object key (a string-term b-string), for streaming writers. */
 export function encodeJsonBKey(name: string): Uint8Array {
   const sink = new ByteSink();
-  writeString(sink, name);
-  return sink.finish();
+  try {
+    writeString(sink, name);
+    return sink.finish();
+  } finally {
+    sink.release();
+  }
 }
 
 export interface JsonCOptions {
@@ -345,8 +379,16 @@ export function encodeJsonC(value: JsonValue, options: JsonCOptions = {}): Uint8
   if (!Number.isSafeInteger(offset) || offset < 0 || offset + dictionary.length > 0x100000000) {
     throw new RangeError('dictionary codes must lie in [0, 2^32)');
   }
-  const c: Compression = { codes: new Map(), next: offset + dictionary.length, define: new Set() };
   const sink = new ByteSink();
+  try {
+    return writeJsonC(sink, value, options, dictionary, offset);
+  } finally {
+    sink.release();
+  }
+}
+
+function writeJsonC(sink: ByteSink, value: JsonValue, options: JsonCOptions, dictionary: readonly string[], offset: number): Uint8Array {
+  const c: Compression = { codes: new Map(), next: offset + dictionary.length, define: new Set() };
   dictionary.forEach((key, i) => {
     if (c.codes.has(key)) throw new RangeError(`dictionary entry ${JSON.stringify(key)} is repeated`);
     c.codes.set(key, offset + i);

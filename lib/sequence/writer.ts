@@ -71,6 +71,8 @@ export interface AppendedFrame {
 
 interface Session {
   master: Uint8Array;
+  /** masterKeyId(master), the header kid of every frame of the session. */
+  kid: string;
   /** Position of the frame that carries this session's key exchange, once written. */
   exchangePosition?: number;
   recipients: readonly RecipientKey[];
@@ -82,8 +84,21 @@ async function* once(b: Uint8Array): AsyncGenerator<Uint8Array> {
   yield b;
 }
 
+/** Random bytes are drawn 4 KiB at a time: a call per 16-byte frame salt cost more than the rest of the salt's use. */
+let pool = new Uint8Array(0);
+let poolAt = 0;
+
 function randomBytes(n: number): Uint8Array {
-  return crypto.getRandomValues(new Uint8Array(n));
+  if (n > 1024) return crypto.getRandomValues(new Uint8Array(n));
+  if (poolAt + n > pool.length) {
+    pool = crypto.getRandomValues(new Uint8Array(4096));
+    poolAt = 0;
+  }
+  // A copy, so that no two callers share memory, and the pool's bytes are used once.
+  const out = pool.slice(poolAt, poolAt + n);
+  pool.fill(0, poolAt, poolAt + n);
+  poolAt += n;
+  return out;
 }
 
 export class SequenceWriter {
@@ -175,7 +190,8 @@ export class SequenceWriter {
       if (secret === undefined) throw new DareError('NO_MATCHING_KEY', 'this sequence is encrypted under a shared secret: give the secret to append');
       if (masterKeyId(secret) !== this.policy.secretKid) throw new DareError('NO_MATCHING_KEY', 'the secret given is not the one this sequence is encrypted under');
     }
-    this.session = { master: secret ?? randomBytes(32), recipients: secret ? [] : this.recipients() };
+    const master = secret ?? randomBytes(32);
+    this.session = { master, kid: masterKeyId(master), recipients: secret ? [] : this.recipients() };
     return this.session;
   }
 
@@ -199,7 +215,7 @@ export class SequenceWriter {
     if (this.encrypting()) {
       const s = this.sessionFor();
       crypt = { master: s.master, salt: randomBytes(16) };
-      Object.assign(header, { enc: 'A256CBC', kid: masterKeyId(s.master), salt: crypt.salt });
+      Object.assign(header, { enc: 'A256CBC', kid: s.kid, salt: crypt.salt });
       if (s.exchangePosition !== undefined) info.exchangePosition = s.exchangePosition;
       else if (s.recipients.length) {
         header.recipients = s.recipients.map((r) => wrapForRecipient(s.master, r));
@@ -230,9 +246,7 @@ export class SequenceWriter {
     const carried = crypt ? ciphertextLength(length) : length;
     const digestNeeded = usesDigest(this.type) || crypt !== undefined || signatures !== undefined;
     // Every trailer field has a fixed size, so a trailer of placeholders has the final length.
-    const placeholder = this.trailerFor(new Uint8Array(64), undefined, digestNeeded, crypt !== undefined);
-    if (signatures) placeholder.signatures = signatures(placeholder);
-    const trailerLength = encodeTrailerRecord(placeholder).length;
+    const trailerLength = this.trailerLength(digestNeeded, crypt !== undefined, signatures);
     const body = recordSize(headerRecord.length) + recordSize(carried) + recordSize(trailerLength);
     const position = this.out.end;
     this.out.write(frameHeader(body));
@@ -275,6 +289,21 @@ export class SequenceWriter {
     this.advance(index, position);
     this.lastDigest = trailer.treeDigest ?? trailer.chainDigest ?? trailer.payloadDigest;
     return { index, position, end: this.out.end, treeDigest: trailer.treeDigest, frameDigest: fd };
+  }
+
+  /** Lengths of unsigned trailers by shape: the same for every frame of a session. */
+  private readonly trailerLengths = new Map<string, number>();
+
+  /** The encoded length of a trailer of this shape, from a trailer of placeholders. */
+  private trailerLength(digest: boolean, mac: boolean, signatures?: (t: DareTrailer) => SignatureEntry[]): number {
+    const shape = `${digest}/${mac}`;
+    const known = signatures ? undefined : this.trailerLengths.get(shape);
+    if (known !== undefined) return known;
+    const placeholder = this.trailerFor(new Uint8Array(64), undefined, digest, mac);
+    if (signatures) placeholder.signatures = signatures(placeholder);
+    const n = encodeTrailerRecord(placeholder).length;
+    if (!signatures) this.trailerLengths.set(shape, n);
+    return n;
   }
 
   /**
