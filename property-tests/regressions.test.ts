@@ -106,6 +106,27 @@ describe('sequence regressions', () => {
     expect(await verifyCode(forged, trusted)).toBe('SIGNATURE_INVALID');
   });
 
+  it('a forged copy of the last frame appended with the same index is SEQUENCE_ORDER, not skipped by verify and returned by frame(i)', async () => {
+    // The tail is found from the end (the forged copy) but frames() stopped at the first frame
+    // whose index reached the tail's: verify checked the genuine signed seal and passed, while
+    // frame(2) returned the forged copy (its PayloadDigest fixed: a plaintext sequence).
+    const path = join(dir, 'forged-tail.dares');
+    const w = await SequenceWriter.create(path, { signer: k.signature });
+    await w.append(utf8('entry'));
+    await w.seal(utf8('index v1'));
+    await w.close();
+    const good = new Uint8Array(readFileSync(path));
+    const r0 = await SequenceReader.open(new MemoryReader(good));
+    const seal = good.slice(r0.last.position, r0.last.end);
+    await r0.close();
+    const forgedSeal = replaceOnce(seal, 'index v1', 'index v2');
+    const digestAt = Buffer.from(forgedSeal).indexOf(Buffer.from(createHash('sha512').update('index v1').digest()));
+    forgedSeal.set(createHash('sha512').update('index v2').digest(), digestAt);
+    const forged = new Uint8Array([...good, ...forgedSeal]);
+    expect(await verifyCode(forged, trusted)).toBe('SEQUENCE_ORDER');
+    expect(await verifyCode(forged, {})).toBe('SEQUENCE_ORDER');
+  });
+
   it('frame(i) and frames(1) of a List sequence longer than 4097 frames (no TreePosition: the search steps back one frame at a time)', async () => {
     // seekFrame gave up after 4096 steps ("frame search does not converge", LIMIT_EXCEEDED), so
     // frames(1), which every reader of data frames calls, failed on any long List/Digest/Chain.

@@ -110,7 +110,11 @@ export class SequenceReader {
     if (f.index !== from) throw new DareError('SEQUENCE_ORDER', `frame at offset ${f.position} has index ${f.index}, expected ${from}`);
     for (;;) {
       yield f;
-      if (f.index >= this.last.index) return;
+      if (f.index >= this.last.index) {
+        // The tail found from the end must be this frame, not a later one with a repeated index.
+        if (f.position !== this.last.position) throw new DareError('SEQUENCE_ORDER', `frame ${f.index} at offset ${f.position} is followed by more frames; the file ends with a frame ${this.last.index} at offset ${this.last.position}`);
+        return;
+      }
       const next = await readFrameView(this.source, f.end);
       if (next.index !== f.index + 1) throw new DareError('SEQUENCE_ORDER', `frame at offset ${next.position} has index ${next.index}, expected ${f.index + 1}`);
       f = next;
@@ -175,12 +179,16 @@ export class SequenceReader {
   private async *carried(view: FrameView): AsyncGenerator<Uint8Array> {
     const p = view.payload;
     if (!p) return;
-    if (this.source instanceof FileReader) {
+    // Small payloads come from the reader's block cache (one system call per 64 KiB of
+    // frames, not one per frame); large ones stream past it.
+    if (this.source instanceof FileReader && p.length >= 1 << 16) {
       yield* this.source.stream(p.dataPosition, p.length);
       return;
     }
     for (let off = 0; off < p.length; off += 1 << 20) {
-      yield await this.source.read(p.dataPosition + off, Math.min(1 << 20, p.length - off));
+      const piece = await this.source.read(p.dataPosition + off, Math.min(1 << 20, p.length - off));
+      if (piece.length === 0) throw new DareError('TRUNCATED', `frame ${view.index}: the payload ends at offset ${p.dataPosition + off}`);
+      yield piece;
     }
   }
 
