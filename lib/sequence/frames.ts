@@ -28,6 +28,7 @@ function decodeRecord(bytes: Uint8Array, what: string): ReturnType<typeof decode
   try {
     return decodeJsonB(bytes);
   } catch (e) {
+    if (e instanceof DareError && e.code === 'LIMIT_EXCEEDED') throw e;
     throw new DareError('HEADER_MALFORMED', `${what} is not json or json-b`, { cause: e });
   }
 }
