@@ -79,6 +79,18 @@ export function tempName(dir: string, hint = ''): string {
   return join(dir, `.${hint}${randomBytes(8).toString('hex')}.tmp`);
 }
 
+/** fsync a file by name (written and closed earlier). */
+export async function syncFile(path: string): Promise<void> {
+  const h = await fs.open(path, constants.O_RDONLY).catch((e: unknown) => {
+    throw fsError(e, path);
+  });
+  try {
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+}
+
 /** fsync a directory, so that a rename into it survives a power loss. */
 export async function syncDir(dir: string): Promise<void> {
   let h;

@@ -54,7 +54,10 @@ function readOptions(keys: MirrorKeys) {
 export async function readJournal(path: string, keys: MirrorKeys): Promise<JournalRead> {
   const reader = await SequenceReader.open(path, readOptions(keys));
   try {
-    const report = await verifySequence(reader);
+    const report = await verifySequence(reader).catch((e: unknown) => {
+      if (e instanceof DareError && e.code === 'NO_MATCHING_KEY') throw new DareError(e.code, `${path}: the key given does not open the journal (${e.message})`, { cause: e });
+      throw e;
+    });
     if (report.unopened > 0) throw new DareError('NO_MATCHING_KEY', `${path}: the key given does not open the journal (give the identity or the secret the mirror is encrypted to)`);
     // verifySequence ran without trusted keys (it would demand a signature on the last frame):
     // a valid signature counts here when its key is one of the trusted keys, or any valid one without them.

@@ -93,8 +93,8 @@ export async function encryptFile(abs: string, rel: string, tmpDir: string, keys
     });
     const out = await fs.open(temp, 'wx', 0o644);
     try {
+      // No fsync here: the mirror fsyncs the objects of a commit together, before the journal.
       for await (const piece of envelope) await out.write(piece);
-      await out.sync();
     } finally {
       await out.close();
     }
