@@ -68,17 +68,18 @@ export function extractCommand(io: Io): Command {
       readOptions(y)
         .positional('archive', { type: 'string', demandOption: true, describe: 'archive file, - for stdin' })
         .positional('dest', { type: 'string', default: '.', describe: 'directory to extract into (created if missing)' })
-        .option('file', { alias: 'f', type: 'string', array: true, describe: 'extract only this entry (a directory: with its contents); repeatable. Reads only the frames it needs' })
+        .option('file', { alias: 'f', type: 'string', describe: 'extract only this entry (a directory: with its contents); repeatable. Reads only the frames it needs' })
         .option('to-tar', { type: 'string', describe: 'write the entries as a tar file instead (- for stdout)' })
         .option('force', { type: 'boolean', describe: 'replace existing files (never writes through a symbolic link)' })
         .example('dare extract release.dare out/ --signer vendor.pub', 'verify the vendor\'s signature, then extract')
         .example('dare extract backup.dare -i me.key --file docs/report.pdf', 'one file: reads the index and that file\'s frame only')
         .example('dare extract backup.dare -i me.key --to-tar - | tar t', 'as a tar stream'),
     handler: async (raw: unknown) => {
-      const a = raw as ReadArgs & { archive: string; dest: string; file?: string[]; toTar?: string };
+      // --file takes one value each time (not a greedy array), so DEST may follow it.
+      const a = raw as ReadArgs & { archive: string; dest: string; file?: string | string[]; toTar?: string };
       if (a.toTar !== undefined && a.dest !== '.') throw new UsageError('give either DEST or --to-tar, not both');
       await withReader(io, a, async (r) => {
-        const entries = r.select(a.file ?? []);
+        const entries = r.select(a.file === undefined ? [] : [a.file].flat());
         if (a.toTar !== undefined) {
           await writeOutput(io, a.toTar, archiveToTar(r, entries), a.force === true);
           if (a.json) writeLine(isStdio(a.toTar) ? io.stderr : io.stdout, JSON.stringify({ archive: displayPath(a.archive), tar: displayPath(a.toTar), entries: entries.length }));
