@@ -26,6 +26,8 @@ export async function looksLikeSequence(file: string): Promise<boolean> {
     const b = Buffer.alloc(1);
     const { bytesRead } = await h.read(b, 0, 1, 0);
     return bytesRead === 1 && ((b[0] as number) & 0xfc) === 0xf4;
+  } catch (e) {
+    throw ioError(e, file);
   } finally {
     await h.close();
   }
