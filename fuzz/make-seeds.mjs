@@ -2,17 +2,20 @@
 // Writes the fuzz seed corpus into fixtures/fuzz/<target>/ from real envelopes, key files and
 // the spec vectors, with the fixed keys of fuzz/targets.ts. Uses the built library (dist/):
 // run `npm run build` first (`npm run fuzz:seeds` does both). Envelopes carry fresh salts and
-// ephemeral keys, so a rerun writes different but equivalent bytes.
+// ephemeral keys, so a rerun writes different but equivalent bytes. Arguments name the targets
+// to rewrite (`node fuzz/make-seeds.mjs sequence`); without any, every target is rewritten.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const lib = (p) => import(new URL(`../dist/lib/${p}`, import.meta.url).href);
 const { encodeEnvelopeBytes, encodeKeyFile, formatPublicKeySet, publicKeySet, contentDigest, secretUdf, formatUdf, shareSecret, formatShare, nonceUdf } = await lib('index.js');
 const { agreementPublicKey } = await lib('crypto/agreement.js');
 const { signaturePublicKey } = await lib('crypto/signature.js');
+const { SequenceWriter } = await lib('sequence/writer.js');
 const { encodeJsonB, encodeJsonC, arrayStart, arrayEnd, binaryChunkHeader, stringChunkHeader } = await lib('encoding/jsonb-writer.js');
 
 const sha256 = (s) => new Uint8Array(createHash('sha256').update(s).digest());
@@ -97,7 +100,36 @@ add('keyfile', 'plain-448', await encodeKeyFile(ks448));
 add('keyfile', 'sealed', await encodeKeyFile(ks25519, 'correct horse', { N: 16, r: 1, p: 1 }));
 add('keyfile', 'reference', JSON.stringify({ PrivateKeyECDH: { crv: 'Ed25519', Private: Buffer.from(K.ed25519).toString('base64url') } }));
 
-for (const [target, files] of Object.entries(out)) {
+// Sequences: every type, every key mode, sessions (ExchangePosition), seals, an empty one, a torn tail.
+const seqDir = mkdtempSync(join(tmpdir(), 'dare-seeds-'));
+const seq = async (name, create, sessions, more = {}) => {
+  const path = join(seqDir, `${name}.dares`);
+  const reopen = { secret: create.secret, signer: create.signer };
+  for (let s = 0; s < sessions.length; s++) {
+    const w = s === 0 ? await SequenceWriter.create(path, create) : await SequenceWriter.open(path, reopen);
+    for (const [payload, options] of sessions[s]) await w.append(Buffer.from(payload), options);
+    if (more.seal) await w.seal();
+    await w.close();
+  }
+  if (more.tear) truncateSync(path, readFileSync(path).length - more.tear);
+  add('sequence', name, readFileSync(path));
+};
+const entries = (n, extra = {}) => Array.from({ length: n }, (_, i) => [i % 3 === 2 ? '' : `entry ${i}`, i === 0 ? { contentMeta: { contentType: 'text/plain', filename: `e${i}.txt` }, annotations: [Buffer.from('note')], ...extra } : extra]);
+for (const type of ['List', 'Digest', 'Chain', 'Tree', 'Merkle']) await seq(`plain-${type}`, { type }, [entries(5), entries(3)]);
+await seq('empty-Merkle', { type: 'Merkle' }, [[]]);
+await seq('merkle-long', { type: 'Merkle' }, [entries(20)]);
+await seq('secret-Merkle', { type: 'Merkle', secret: K.secret }, [entries(3), entries(2)]);
+await seq('secret-List', { type: 'List', secret: K.secret }, [entries(3)]);
+await seq('x25519-Chain', { type: 'Chain', recipients: [{ crv: 'X25519', publicKey: ks25519.encryption.publicKey }] }, [entries(3), entries(2)]);
+await seq('x448-Tree', { type: 'Tree', recipients: [{ crv: 'X448', publicKey: ks448.encryption.publicKey }, { crv: 'X25519', publicKey: ks25519.encryption.publicKey }] }, [entries(4)]);
+await seq('signed-Merkle', { type: 'Merkle', signer: ks25519.signature }, [entries(3), entries(1)], { seal: true });
+await seq('signed448-x25519-Merkle', { type: 'Merkle', signer: ks448.signature, recipients: [{ crv: 'X25519', publicKey: ks25519.encryption.publicKey }] }, [entries(2), entries(2)], { seal: true });
+await seq('signed-Chain', { type: 'Chain', signer: ks25519.signature, contentMeta: { contentType: 'application/x-log' } }, [entries(3)], { seal: true });
+await seq('torn-Merkle', { type: 'Merkle', secret: K.secret }, [entries(4)], { tear: 9 });
+rmSync(seqDir, { recursive: true, force: true });
+
+const only = process.argv.slice(2);
+for (const [target, files] of Object.entries(out).filter(([t]) => only.length === 0 || only.includes(t))) {
   const dir = join(root, 'fixtures/fuzz', target);
   mkdirSync(dir, { recursive: true });
   for (const f of readdirSync(dir, { withFileTypes: true }).filter((d) => d.isFile())) rmSync(join(dir, f.name));

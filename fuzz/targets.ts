@@ -4,11 +4,15 @@
  * dependency) is a crash. Keys are fixed, so that the seed corpus
  * (fixtures/fuzz/, written by fuzz/make-seeds.mjs with the same constants) opens.
  *
- * Extension point: a sequence target (lib/sequence/, later) is one more entry in
- * {@link TARGETS} with its seeds in fixtures/fuzz/sequence/.
+ * The sequence target reads its input as a whole sequence file through a
+ * RandomAccessReader: open (tail search), verify, every frame opened and read, and
+ * frame(i) by index (TreePosition walks).
  * @module
  */
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   checkContentDigestOfStream, decodeEnvelopeBytes, decodeKeyFile, normalizeUdf, parsePublicKeySet, parseSecret, parseShare, parseUdf,
   udfMatches, isDareError, type DecodeOptions,
@@ -19,6 +23,10 @@ import { JsonBStreamReader } from '../lib/encoding/jsonb-stream.js';
 import { decodeJson } from '../lib/encoding/json.js';
 import { base32Decode } from '../lib/encoding/base32.js';
 import { base64urlDecode } from '../lib/encoding/base64url.js';
+import { MemoryReader } from '../lib/encoding/jbcd.js';
+import { SequenceWriter } from '../lib/sequence/writer.js';
+import { SequenceReader, type SequenceReadOptions } from '../lib/sequence/reader.js';
+import { verifySequence } from '../lib/sequence/verify.js';
 
 export interface FuzzTarget {
   readonly name: string;
@@ -48,6 +56,50 @@ const DECODE: DecodeOptions = {
   ],
   requireTrustedSignature: false,
 };
+
+const SEQUENCE: SequenceReadOptions = { keys: DECODE.keys, secrets: DECODE.secrets, trustedSigners: DECODE.trustedSigners };
+
+/** Everything a reader of a sequence does with it; DareErrors of each step are expected. */
+async function readSequence(input: Uint8Array, options: SequenceReadOptions): Promise<void> {
+  const r = await SequenceReader.open(new MemoryReader(input), options);
+  await settleExpected(() => verifySequence(r));
+  await settleExpected(async () => {
+    let n = 0;
+    for await (const f of r.frames()) {
+      const o = await r.open(f);
+      r.signaturesOf(f);
+      await r.readPayload(o, 1 << 20);
+      if (++n >= 256) break;
+    }
+  });
+  const last = r.last.index;
+  for (const i of new Set([0, 1, last >> 1, last - 1, last])) {
+    if (i >= 0 && i <= last) await settleExpected(async () => r.open(await r.frame(i)));
+  }
+}
+
+/** SequenceWriter.open on the input as a file (torn tail cut, frontier rebuilt), one append, then verify. */
+async function appendToSequence(input: Uint8Array): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'dare-fuzz-'));
+  const path = join(dir, 'input.dares');
+  try {
+    writeFileSync(path, input);
+    const w = await SequenceWriter.open(path, { secret: FUZZ_KEYS.secret });
+    try {
+      await w.append(Uint8Array.of(1, 2, 3), { annotations: [Uint8Array.of(4)] });
+    } finally {
+      await w.close();
+    }
+    const r = await SequenceReader.open(path, SEQUENCE);
+    try {
+      await verifySequence(r);
+    } finally {
+      await r.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 async function* cut(b: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
   for (let p = 0; p < b.length; p += size) yield b.subarray(p, p + size);
@@ -99,6 +151,16 @@ export const TARGETS: readonly FuzzTarget[] = [
     async run(input) {
       await settleExpected(() => decodeEnvelopeBytes(input, DECODE));
       await settleExpected(() => decodeEnvelopeBytes(input, { ...DECODE, decrypt: false }));
+    },
+  },
+  {
+    name: 'sequence',
+    maxLength: 8192,
+    async run(input) {
+      await settleExpected(() => readSequence(input, SEQUENCE));
+      await settleExpected(() => readSequence(input, { allowUnauthenticated: true }));
+      // File I/O is slower than the rest: the writer sees one input in four.
+      if ((input.length + (input[input.length >> 1] ?? 0)) % 4 === 0) await settleExpected(() => appendToSequence(input));
     },
   },
   {
