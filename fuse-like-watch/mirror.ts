@@ -264,7 +264,8 @@ export class Mirror {
     const scan = async (root: string) => {
       for await (const w of walk(this.src, root, onError)) found.set(w.path, { kind: 'none' });
     };
-    const roots = paths === undefined ? [''] : [...paths].filter((p) => p !== '');
+    // Paths that failed before are looked at again (a directory with what is below it).
+    const roots = paths === undefined ? [''] : [...new Set([...paths, ...this.failed.keys()])].filter((p) => p !== '');
     if (paths === undefined) await scan('');
     for (const p of roots) {
       if (p) found.set(p, { kind: 'none' });
@@ -272,7 +273,6 @@ export class Mirror {
       for (const k of [...this.state.files.keys(), ...this.state.dirs.keys()]) if (k.startsWith(prefix)) found.set(k, { kind: 'none' });
       if (p && (await this.inspect(p)).kind === 'dir') await scan(p);
     }
-    for (const k of this.failed.keys()) found.set(k, { kind: 'none' });
     for (const k of [...found.keys()]) found.set(k, await this.inspect(k));
     // Below a directory that cannot be read, nothing counts as deleted.
     for (const bad of result.failed.keys()) {
@@ -300,8 +300,9 @@ export class Mirror {
       }
       if (f.kind !== 'file' && this.state.files.has(p)) deletes.add(p);
       if (f.kind !== 'dir' && this.state.dirs.has(p)) rmdirs.push(p);
+      // A directory that could not be listed stays failed (and is retried).
+      if (f.kind !== 'file' && !result.failed.has(p)) this.failed.delete(p);
       if (f.kind === 'dir') {
-        this.failed.delete(p);
         const mode = Number(f.st.mode) & 0o7777;
         if (this.state.dirs.get(p) !== mode) mkdirs.push([p, mode]);
       }
@@ -310,7 +311,6 @@ export class Mirror {
         else if (!opts.noWait && this.settling(f.st)) result.unstable.push(p);
         else puts.push([p, f.st]);
       }
-      if (f.kind === 'none') this.failed.delete(p);
     }
     const renamed = await this.renames(puts, deletes);
     for (const p of [...deletes].sort((a, b) => depth(b) - depth(a))) await this.record({ op: 'delete', path: p, time: now() }).then(() => result.changes++);

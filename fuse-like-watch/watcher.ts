@@ -11,7 +11,7 @@
  * `retryMs`. When the queue is empty the journal is checkpointed (sealed).
  * @module
  */
-import { relative, sep } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { watch } from 'chokidar';
 import { Mirror, type MirrorEvent, type MirrorOptions } from './mirror.js';
 
@@ -53,7 +53,15 @@ export async function watchFolder(src: string, dest: string, o: WatchOptions): P
     timer = undefined;
     for (const p of paths ?? []) dirty.delete(p);
     running = (async () => {
+      const failedBefore = [...mirror.failed.keys()];
       const r = await mirror.sync(paths);
+      // A path readable again: chokidar could not watch it before. Look at it once more after
+      // chokidar has set up, for changes made between this pass and then.
+      for (const p of failedBefore) {
+        if (mirror.failed.has(p)) continue;
+        watcher.add(join(mirror.src, ...p.split('/')));
+        dirty.add(p);
+      }
       for (const p of r.unstable) dirty.add(p);
       if (dirty.size === 0) await mirror.checkpoint();
       after?.();
@@ -70,7 +78,8 @@ export async function watchFolder(src: string, dest: string, o: WatchOptions): P
       });
   };
 
-  const watcher = watch(mirror.src, { ignoreInitial: true, followSymlinks: false, persistent: true });
+  // Permission errors are found and reported by the passes themselves.
+  const watcher = watch(mirror.src, { ignoreInitial: true, followSymlinks: false, persistent: true, ignorePermissionErrors: true });
   watcher.on('all', (_event, path) => {
     const rel = relative(mirror.src, path).split(sep).join('/');
     if (rel && !rel.startsWith('..')) mark(rel);

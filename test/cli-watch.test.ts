@@ -281,14 +281,19 @@ describe('dare watch (live, spawned)', () => {
     mkdirSync(src, { recursive: true });
     writeFileSync(join(src, 'ok.txt'), 'readable');
     writeFileSync(join(src, 'locked.txt'), 'not yet');
+    mkdirSync(join(src, 'locked-dir'));
+    writeFileSync(join(src, 'locked-dir', 'inner.txt'), 'inside a closed folder');
     cpSync(p('me.key'), join(base, 'me.key'));
     // Root reads anything: then the watcher runs as an unprivileged user.
     const user = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
     if (user) {
       chmodSync(dir, 0o711);
-      for (const x of [base, src, join(src, 'ok.txt'), join(src, 'locked.txt'), join(base, 'me.key')]) chownSync(x, user.uid, user.gid);
+      for (const x of [base, src, join(src, 'ok.txt'), join(src, 'locked.txt'), join(src, 'locked-dir'), join(src, 'locked-dir', 'inner.txt'), join(base, 'me.key')]) {
+        chownSync(x, user.uid, user.gid);
+      }
     }
     chmodSync(join(src, 'locked.txt'), 0o000);
+    chmodSync(join(src, 'locked-dir'), 0o000);
     const key = ['-i', join(base, 'me.key')];
     const once = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       const c = spawn(process.execPath, [DARE_BIN, 'watch', src, dest, ...key, '--once', '--settle', '0'], { stdio: ['ignore', 'ignore', 'pipe'], ...user });
@@ -298,13 +303,19 @@ describe('dare watch (live, spawned)', () => {
     });
     expect(once.code).toBe(6);
     expect(once.stderr).toMatch(/^dare: warning: locked\.txt: permission denied \(skipped; retried later\)$/m);
-    expect(once.stderr).toMatch(/^dare: error: 1 path\(s\) could not be read/m);
+    expect(once.stderr).toMatch(/^dare: warning: locked-dir: permission denied \(skipped; retried later\)$/m);
+    expect(once.stderr).toMatch(/^dare: error: 2 path\(s\) could not be read/m);
 
     const w = startWatcher([src, dest, ...key, '--settle', '100', '--retry', '1'], user);
     await w.waitFor((e) => e.event === 'skip' && e.path === 'locked.txt', 'skip locked.txt');
     await w.waitFor((e) => e.event === 'ready', 'ready');
     chmodSync(join(src, 'locked.txt'), 0o644);
+    chmodSync(join(src, 'locked-dir'), 0o755);
     await w.waitFor((e) => e.event === 'put' && e.path === 'locked.txt', 'put locked.txt after the retry');
+    await w.waitFor((e) => e.event === 'put' && e.path === 'locked-dir/inner.txt', 'put locked-dir/inner.txt after the retry');
+    // The folder is watched now that it can be read.
+    writeFileSync(join(src, 'locked-dir', 'inner.txt'), 'changed later');
+    await w.waitFor((e) => e.event === 'put' && e.path === 'locked-dir/inner.txt' && w.events.filter((x) => x.path === 'locked-dir/inner.txt').length === 2, 'second put of inner.txt');
     await stop(w);
     const r = await dare(['restore', dest, p('perm-out'), ...me]);
     expect(r.code, r.stderr).toBe(0);
