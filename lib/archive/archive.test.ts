@@ -5,9 +5,12 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import tar from 'tar-stream';
 import { isDareError } from '../errors.js';
-import { generateKeySet, publicKeySet } from '../keys/keyset.js';
+import { generateKeySet, parsePublicKeySet, publicKeySet } from '../keys/keyset.js';
+import { toHex } from '../internal/bytes.js';
+import { verifySequence } from '../sequence/verify.js';
 import { FileReader } from '../platform/file.js';
 import type { RandomAccessReader } from '../encoding/jbcd.js';
 import { ArchiveReader, ArchiveWriter, addPath, addTar, archiveToTar, copyArchive, extractArchive, checkEntryPath } from './index.js';
@@ -400,6 +403,26 @@ describe('archives', () => {
     const chunks = readFileExactly(grown, 300_000);
     await expect((async () => { for await (const _ of chunks) { /* read */ } })()).rejects.toThrow(/shrank/);
     expect(await code(ArchiveWriter.create(file))).toBe('OUTPUT_EXISTS');
+  });
+
+  it('reads the v1 format fixture: listing, contents, history, signature (fixtures/archive)', async () => {
+    const fx = (n: string) => new URL(`../../fixtures/archive/${n}`, import.meta.url);
+    const expected = JSON.parse(readFileSync(fx('v1-signed.json'), 'utf8')) as { entries: unknown[]; contents: Record<string, string> };
+    const signer = parsePublicKeySet(readFileSync(fx('signer.pub'), 'utf8').trim()).signature;
+    const r = await ArchiveReader.open(fileURLToPath(fx('v1-signed.dare')), { trustedSigners: [signer] });
+    expect(r.entries().map((e) => ({ ...e, frameDigest: toHex(e.frameDigest) }))).toEqual(expected.entries);
+    await r.authenticate();
+    for (const [path, text] of Object.entries(expected.contents)) {
+      let got = '';
+      for await (const piece of r.content(r.get(path)!)) got += Buffer.from(piece).toString();
+      expect(got).toBe(text);
+    }
+    const kinds: string[] = [];
+    for await (const h of r.history()) kinds.push(h.kind === 'entry' ? h.entry.path : `-${h.path}`);
+    expect(kinds).toEqual(['pkg', 'pkg/README.txt', 'pkg/bin', 'pkg/bin/run.sh', 'pkg/empty', 'pkg/latest', 'pkg/old.txt', 'pkg/README.txt', '-pkg/old.txt']);
+    await r.checkIndex();
+    expect((await verifySequence(r.sequence)).lastSigned).toBe(r.sequence.last.index);
+    await r.close();
   });
 
   it('refuses entries below a file or link, and replacing a non-empty directory', async () => {
