@@ -88,7 +88,7 @@ export async function verifySequence(reader: SequenceReader, onFrame?: (index: n
   if ((reader.options.trustedSigners?.length ?? 0) > 0) {
     const last = reader.last.index;
     if (!signatures.some((s) => s.frame === last && s.trusted)) {
-      throw new DareError('SIGNATURE_INVALID', lastSigned < 0 ? 'the sequence is not signed' : `the last frame (${last}) is not signed by a trusted key; the last signature is on frame ${lastSigned}`);
+      throw new DareError('SIGNATURE_INVALID', lastSigned < 0 ? 'the sequence is not signed' : lastSigned === last ? `the last frame (${last}) is not signed by a trusted key (it is signed by another key)` : `the last frame (${last}) is not signed by a trusted key; the last signature is on frame ${lastSigned}`);
     }
     if (lastCovered !== last) {
       throw new DareError('SIGNATURE_INVALID', `the trusted signature on the last frame (${last}) does not cover the sequence: it signs no chain or tree value recomputed from the frames (${reader.type} sequence${checkable ? '' : ', no DigestScheme in frame 0'})`);
