@@ -7,7 +7,7 @@ import type { DareErrorCode } from '../lib/index.js';
 
 export const EXIT = {
   OK: 0,
-  /** Generic failure not covered below. */
+  /** Failure not covered below: no such entry (NOT_FOUND), a conflicting entry or a mirror in use (CONFLICT), or a bug. */
   FAILURE: 1,
   /** Bad command line: unknown command, missing or invalid argument. */
   USAGE: 2,
@@ -39,7 +39,8 @@ export function exitCodeFor(code: DareErrorCode): number {
       return EXIT.IO;
     case 'MISMATCH':
       return EXIT.MISMATCH;
-    // Catalog and spool state errors: the dare command never raises them.
+    // No such entry (extract --file, delete, restore --entry), or a conflict (an entry under a
+    // file, a mirror in use or created with other keys).
     case 'NOT_FOUND': case 'CONFLICT':
       return EXIT.FAILURE;
   }
