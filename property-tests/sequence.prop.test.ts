@@ -418,30 +418,35 @@ async function baseline(bytes: Uint8Array, o: SequenceReadOptions): Promise<Base
  * - same, in a header of an encrypted frame of a sequence without chain or tree: the
  *   recipient `kid` hints and other fields that do not change what is read.
  * - same, in frame 0 of a List/Digest/Tree sequence: the policy (EncryptKeys, SignKeys,
- *   SharedSecret kid, DigestScheme) and frame 0's metadata are authenticated by nothing;
- *   see the finding in the report (a later writer trusts EncryptKeys).
+ *   SharedSecret kid, DigestScheme) and frame 0's metadata are authenticated by nothing
+ *   (and SequenceWriter.open encrypts the new frames of a session to the EncryptKeys it
+ *   finds there, in every type: in Merkle and Chain sequences only verifySequence notices).
  * - downgraded: a flip in the name or value of `DigestScheme` in frame 0's policy makes
  *   the sequence look like the reference's, whose chain and tree values are not checked:
  *   verifySequence passes with `structureChecked: false` (a trusted signer requirement
  *   fails instead, since 7c088a8). Callers of Merkle/Chain sequences must check it.
- * - same, anywhere: a change of letter case in a key id (UDF presentations are
- *   case-insensitive), e.g. the `kid` of a signature entry.
- * - unopened: under a shared secret, a flip in a frame's `kid` makes no secret match; the
- *   frame is reported as unopened (its PayloadDigest is still checked).
+ * - same, in a trailer: a change of letter case in a key id (UDF presentations are
+ *   case-insensitive), the `kid` of a signature entry; trailers are not hashed into the
+ *   frame digest, and the signature itself is checked.
+ * - unopened (List, Digest, Tree): under a shared secret, a flip in a frame's `kid` makes no
+ *   secret match; the frame is reported as unopened (its PayloadDigest is still checked).
+ *
+ * In Merkle and Chain sequences every header byte is hashed into the frame digest, so
+ * nothing but the torn last frame, the downgrade, and key id case in a trailer goes
+ * without an error.
  */
 function allowed(v: Verdict, at: Region, last: number, c: { type: SequenceType; enc: Enc }, from: number, to: number): boolean {
   if (v.kind === 'error') return true;
-  // Letter case of a key id (UDF presentations are case-insensitive), e.g. a signature kid.
-  const letter = (x: number) => (x | 0x20) >= 0x61 && (x | 0x20) <= 0x7a;
-  if (v.kind === 'same' && letter(from) && (from ^ to) === 0x20) return true;
   if (v.kind === 'torn') return at.frame === last && v.frames === last;
+  // Headers of Merkle and Chain frames are hashed into the frame digests: any change is an error.
   const linked = c.type === 'Merkle' || c.type === 'Chain';
-  if (v.kind === 'unopened') return c.enc === 'secret' && at.part === 'header';
-  if (v.kind === 'downgraded') return at.frame === 0 && at.part === 'header' && linked;
+  if (v.kind === 'downgraded') return linked && at.frame === 0 && at.part === 'header';
+  if (v.kind === 'unopened') return !linked && c.enc === 'secret' && at.part === 'header';
   // same
-  if (at.part !== 'header') return false;
-  if (at.frame === 0) return !linked;
-  return c.enc !== 'none';
+  const letter = (x: number) => (x | 0x20) >= 0x61 && (x | 0x20) <= 0x7a;
+  if (at.part === 'trailer') return letter(from) && (from ^ to) === 0x20;
+  if (at.part !== 'header' || linked) return false;
+  return at.frame === 0 || c.enc !== 'none';
 }
 
 const TAMPER_CASES: { name: string; c: SeqCase }[] = (() => {
@@ -480,6 +485,9 @@ describe('tamper', () => {
         const region = where(at);
         if (!allowed(v, region, last, c, bytes[at] as number, bad[at] as number)) expect.fail(`${name}: flip at ${at} (frame ${region.frame} ${region.part}) gave ${JSON.stringify(v)}`);
         if (v.kind !== 'error') {
+          if (process.env.SEQ_TAMPER_REPORT === '1' && v.kind === 'same') {
+            process.stdout.write(`  ${name} same at ${at} frame ${region.frame}: ${JSON.stringify(Buffer.from(bytes.subarray(Math.max(0, at - 12), at + 4)).toString('latin1'))}\n`);
+          }
           const k = `${v.kind} frame ${region.frame === last ? 'last' : region.frame} ${region.part}`;
           undetected.set(k, (undetected.get(k) ?? 0) + 1);
         }
