@@ -96,34 +96,10 @@ function hash(alg: HashAlgorithm, data: Uint8Array): Uint8Array {
   return view(oneShot ? oneShot(alg, data, 'buffer') : createHash(alg).update(data).digest());
 }
 
-const HMAC_BLOCK: Record<HmacAlgorithm, number> = { sha256: 64, sha512: 128 };
-
-/**
- * RFC 2104 HMAC over two one-shot hashes, for short messages: a sequence frame takes
- * about ten HMACs of a few dozen bytes (key schedule, EDS tag, PayloadMac), and an Hmac
- * object per call, with its native handle for the collector to finalize, cost more than
- * the hashing. Same bytes as createHmac (backend.test.ts cross-checks the backends).
- */
-function shortHmac(alg: HmacAlgorithm, key: Uint8Array, data: Uint8Array, hashOnce: NonNullable<typeof oneShot>): Uint8Array {
-  const block = HMAC_BLOCK[alg];
-  const k = key.length > block ? hashOnce(alg, key, 'buffer') : key;
-  const inner = new Uint8Array(block + data.length);
-  const outer = new Uint8Array(block + (block === 64 ? 32 : 64));
-  for (let i = 0; i < block; i++) {
-    const b = i < k.length ? (k[i] as number) : 0;
-    inner[i] = b ^ 0x36;
-    outer[i] = b ^ 0x5c;
-  }
-  inner.set(data, block);
-  outer.set(hashOnce(alg, inner, 'buffer'), block);
-  return view(hashOnce(alg, outer, 'buffer'));
-}
-
 function hmac(alg: HmacAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array {
   checkHmacAlgorithm(alg);
   aBytes(key, 'key');
   aBytes(data, 'data');
-  if (oneShot && data.length <= 1024) return shortHmac(alg, key, data, oneShot);
   return view(createHmac(alg, key).update(data).digest());
 }
 
