@@ -12,7 +12,7 @@ import type { SignatureCheck } from '../envelope/signatures.js';
 import { frameDigest } from './format.js';
 import { MerkleFrontier } from './merkle.js';
 import { Chain } from './chain.js';
-import { previousFrame } from './positions.js';
+import { previousFrame, treeFrontierFrames } from './positions.js';
 import type { SequenceReader } from './reader.js';
 import type { FrameView } from './frames.js';
 
@@ -48,6 +48,12 @@ export async function verifySequence(reader: SequenceReader, onFrame?: (index: n
   for await (const view of reader.frames()) {
     reader.checkPosition(view, positions, previousFrame);
     positions.set(view.index, view.position);
+    // Keep only what a later TreePosition can name (the frontier frames, as the writer
+    // does), so memory does not grow with the sequence.
+    if (positions.size > 128) {
+      const keep = new Set([view.index, ...treeFrontierFrames(view.index)]);
+      for (const k of positions.keys()) if (!keep.has(k)) positions.delete(k);
+    }
     const opened = await reader.open(view);
     const out: { digest?: Uint8Array } = {};
     for await (const _ of reader.payload(opened, out)) {
