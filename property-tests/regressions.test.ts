@@ -127,6 +127,28 @@ describe('sequence regressions', () => {
     expect(await verifyCode(forged, {})).toBe('SEQUENCE_ORDER');
   });
 
+  it('a source that ends inside a payload after the sequence was opened is TRUNCATED, not a payload with bytes missing', async () => {
+    // carried() only stopped on an empty read: a short read of a payload piece was yielded and
+    // the next piece read 1 MiB further on, so a List frame (no digest) came back with a hole.
+    const path = join(dir, 'shrinking.dares');
+    const w = await SequenceWriter.create(path, { type: 'List' });
+    const big = new Uint8Array((1 << 20) + 5000).map((_, i) => i & 255);
+    await w.append(big);
+    await w.close();
+    const bytes = new Uint8Array(readFileSync(path));
+    let cut = bytes.length;
+    const source = {
+      size: async () => bytes.length,
+      read: async (p: number, n: number) => bytes.subarray(p, Math.min(cut, p + n)),
+    };
+    const r = await SequenceReader.open(source);
+    const f = await r.open(await r.frame(1));
+    cut = (f.view.payload?.dataPosition as number) + (1 << 20) + 2000; // the file is cut after open, in the second piece
+    expect(await codeOf(() => r.readPayload(f))).toBe('TRUNCATED');
+    cut = bytes.length;
+    expect(await r.readPayload(f)).toStrictEqual(big);
+  });
+
   it('frame(i) and frames(1) of a List sequence longer than 4097 frames (no TreePosition: the search steps back one frame at a time)', async () => {
     // seekFrame gave up after 4096 steps ("frame search does not converge", LIMIT_EXCEEDED), so
     // frames(1), which every reader of data frames calls, failed on any long List/Digest/Chain.

@@ -186,8 +186,10 @@ export class SequenceReader {
       return;
     }
     for (let off = 0; off < p.length; off += 1 << 20) {
-      const piece = await this.source.read(p.dataPosition + off, Math.min(1 << 20, p.length - off));
-      if (piece.length === 0) throw new DareError('TRUNCATED', `frame ${view.index}: the payload ends at offset ${p.dataPosition + off}`);
+      const want = Math.min(1 << 20, p.length - off);
+      const piece = await this.source.read(p.dataPosition + off, want);
+      // A short read means the source ended (a file cut after it was opened): stop, do not skip.
+      if (piece.length < want) throw new DareError('TRUNCATED', `frame ${view.index}: the payload ends at offset ${p.dataPosition + off}`);
       yield piece;
     }
   }
