@@ -416,7 +416,8 @@ async function baseline(bytes: Uint8Array, o: SequenceReadOptions): Promise<Base
  *   Only a trusted signer requirement (the last frame must be a trusted seal) turns this
  *   into an error.
  * - same, in a header of an encrypted frame of a sequence without chain or tree: the
- *   recipient `kid` hints and other fields that do not change what is read.
+ *   master and recipient `kid` hints, and the top bit of an X25519 `epk` (RFC 7748 masks
+ *   it), which do not change what is read.
  * - same, in frame 0 of a List/Digest/Tree sequence: the policy (EncryptKeys, SignKeys,
  *   SharedSecret kid, DigestScheme) and frame 0's metadata are authenticated by nothing
  *   (and SequenceWriter.open encrypts the new frames of a session to the EncryptKeys it
