@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKeySet, publicKeySet } from '../keys/keyset.js';
+import { generateKeySet, parsePublicKeySet, publicKeySet } from '../keys/keyset.js';
 import { isDareError } from '../errors.js';
 import { fromUtf8, utf8 } from '../internal/bytes.js';
 import { SequenceWriter } from '../sequence/writer.js';
@@ -312,5 +312,28 @@ describe('inclusion proofs', () => {
       expect(`${what}: ${await code(() => parseInclusionProof(input))}`).toBe(`${what}: ${expected}`);
     }
     expect(checkInclusionProof(parseInclusionProof(text)).index).toBe(2);
+  });
+});
+
+describe('fixtures/log (format regression)', () => {
+  const fx = (n: string) => new URL(`../../fixtures/log/${n}`, import.meta.url).pathname;
+  const signerPub = () => parsePublicKeySet(readFileSync(fx('signer.pub'), 'utf8').trim()).signature;
+
+  it('reads and verifies the fixture log; the latest signed apex is frame 4', async () => {
+    expect(await texts(fx('log.dlog'))).toEqual(['1:alpha', '2:beta', '3:gamma', '4:delta', '5:epsilon']);
+    const r = await LogReader.open(fx('log.dlog'));
+    const v = await r.verify();
+    expect(v).toMatchObject({ entries: 5, lastSigned: 4, structureChecked: true });
+    expect(v.signatures.map((s) => s.frame)).toEqual([3, 4]);
+    await r.close();
+    const proof = await proveInclusion(fx('log.dlog'), 3);
+    expect(encodeInclusionProof(proof)).toBe(readFileSync(fx('entry3.proof'), 'utf8'));
+  });
+
+  it('the fixture proof checks with the signer and the entry bytes, and not with another signer', async () => {
+    const proof = parseInclusionProof(readFileSync(fx('entry3.proof')));
+    expect(checkInclusionProof(proof, [signerPub()])).toMatchObject({ index: 3, treeSize: 5, trusted: true, encrypted: false });
+    checkEntryDigest(proof, new Uint8Array(await crypto.subtle.digest('SHA-512', readFileSync(fx('entry3.txt')))));
+    expect(await code(() => checkInclusionProof(proof, [publicKeySet(bob).signature]))).toBe('SIGNATURE_INVALID');
   });
 });
