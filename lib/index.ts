@@ -49,3 +49,9 @@ export type {
   ArchiveKeys, ArchiveCreateOptions, ArchiveOpenOptions, ArchiveSummary, ArchiveReadOptions, HistoryItem, AddPathOptions,
   ExtractOptions, ExtractReport, TarImportOptions, TarImportReport, CopyOptions, CopyReport, EntryKind, EntryMeta, IndexEntry,
 } from './archive/index.js';
+// Inspect (lib/inspect.ts): what a file is and who can open it, without a key.
+export { inspectFile, inspectStream, inspectEnvelope, inspectSequence, inspectKeyText, classifyHead, NOT_DARE_MESSAGE } from './inspect.js';
+export type { Inspection, EnvelopeInspection, SequenceInspection, KeyInspection, KeyRef, SignatureInfo, FrameSignatures, FileKind, InspectOptions } from './inspect.js';
+// Rekey (lib/envelope/rekey.ts): new recipients for an envelope without re-encrypting it.
+export { EnvelopeRekey, rekeyEnvelopeBytes } from './envelope/rekey.js';
+export type { RekeyOptions, RekeyPlan } from './envelope/rekey.js';
