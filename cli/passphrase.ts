@@ -1,10 +1,14 @@
 /**
- * Passphrases for key files, never from argv (USER-REQUESTS #1): a prompt on the
- * terminal (`--passphrase`), a file (`--passphrase-file F`, first line), or the
- * DARE_PASSPHRASE environment variable, in that order of preference.
+ * Passphrases for key files, never from argv (USER-REQUESTS #1). One source per
+ * command: a prompt on the terminal (`--passphrase`), a file (`--passphrase-file F`),
+ * an open file descriptor (`--passphrase-fd N`, e.g. `3< pass.txt`), or the output of a
+ * command (`--passphrase-command CMD`, run by /bin/sh); else the DARE_PASSPHRASE
+ * environment variable. Files, descriptors and commands give their first line.
  * @module
  */
+import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { close, read } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { DareError } from '../lib/index.js';
 import { ioError, type Io } from './io.js';
@@ -13,12 +17,20 @@ import { UsageError } from './errors.js';
 export interface PassphraseArgs {
   passphrase?: boolean;
   passphraseFile?: string;
+  passphraseFd?: number;
+  passphraseCommand?: string;
 }
+
+/** The hint for a protected key file and no passphrase source. */
+export const PASSPHRASE_HINT = 'give --passphrase (terminal), --passphrase-file F, --passphrase-fd N, --passphrase-command CMD or DARE_PASSPHRASE';
+
+/** Longest passphrase line read from a file, descriptor or command. */
+const MAX_LINE = 64 << 10;
 
 /** Reads a line from the terminal without echoing it. */
 async function prompt(io: Io, question: string): Promise<string> {
   const input = io.stdin as NodeJS.ReadStream;
-  if (!input.isTTY) throw new UsageError('--passphrase needs a terminal; use --passphrase-file F or DARE_PASSPHRASE in scripts');
+  if (!input.isTTY) throw new UsageError('--passphrase needs a terminal; in scripts use --passphrase-file F, --passphrase-fd N, --passphrase-command CMD or DARE_PASSPHRASE');
   const rl = createInterface({ input, output: io.stderr, terminal: true });
   const muted = rl as unknown as { _writeToOutput: (s: string) => void };
   io.stderr.write(question);
@@ -31,24 +43,164 @@ async function prompt(io: Io, question: string): Promise<string> {
   }
 }
 
+/** The first line of `text` (without its line ending); PASSPHRASE_INVALID when empty. */
+function firstLine(text: string, from: string): string {
+  const line = text.split(/\r?\n/)[0] ?? '';
+  if (!line) throw new DareError('PASSPHRASE_INVALID', `${from}: the passphrase is empty`);
+  return line;
+}
+
+/** Index of the first line ending in `b`, or -1. */
+function lineEnd(b: Buffer): number {
+  return b.indexOf(0x0a);
+}
+
+/**
+ * Reads up to the first line feed from descriptor `fd` (then stops: a pipe that stays open
+ * does not hang us), and closes it.
+ */
+function readFdLine(fd: number): Promise<string> {
+  const what = `--passphrase-fd ${fd}`;
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let n = 0;
+    const done = (e?: unknown) => {
+      close(fd, () => undefined);
+      if (e !== undefined) {
+        const code = (e as NodeJS.ErrnoException).code;
+        reject(code === 'EBADF'
+          ? new DareError('IO', `${what}: no such open file descriptor (open it in the shell, e.g. ${fd}< pass.txt)`, { cause: e })
+          : ioError(e, what));
+        return;
+      }
+      try {
+        resolve(firstLine(Buffer.concat(parts).toString('utf8'), what));
+      } catch (err) {
+        reject(err);
+      }
+    };
+    const step = () => {
+      const buf = Buffer.alloc(4096);
+      read(fd, buf, 0, buf.length, null, (e, got) => {
+        if (e) {
+          if (e.code === 'EAGAIN') {
+            setTimeout(step, 10);
+            return;
+          }
+          done(e);
+          return;
+        }
+        if (got === 0) {
+          done();
+          return;
+        }
+        const piece = buf.subarray(0, got);
+        parts.push(piece);
+        n += got;
+        if (lineEnd(piece) >= 0) done();
+        else if (n > MAX_LINE) done(new DareError('PASSPHRASE_INVALID', `${what}: no line ending within ${MAX_LINE} bytes`));
+        else step();
+      });
+    };
+    step();
+  });
+}
+
+/**
+ * Runs `command` with /bin/sh and resolves to the first line of its standard output.
+ * Its standard input is closed, its standard output is ours only to read (nothing of it
+ * reaches our stdout), its standard error goes to ours. A non-zero exit, a signal or a
+ * failure to start is PASSPHRASE_INVALID (exit 5).
+ */
+function runPassphraseCommand(io: Io, command: string): Promise<string> {
+  const what = '--passphrase-command';
+  return new Promise((resolve, reject) => {
+    let child;
+    try {
+      child = spawn('/bin/sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (e) {
+      reject(new DareError('PASSPHRASE_INVALID', `${what}: could not start /bin/sh: ${(e as Error).message}`, { cause: e }));
+      return;
+    }
+    const out: Buffer[] = [];
+    let n = 0;
+    let tooLong = false;
+    child.stdout.on('data', (d: Buffer) => {
+      if (n <= MAX_LINE) out.push(d);
+      n += d.length;
+      if (n > MAX_LINE && lineEnd(Buffer.concat(out)) < 0 && !tooLong) {
+        tooLong = true;
+        child.kill('SIGTERM');
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => io.stderr.write(d));
+    child.on('error', (e) => reject(new DareError('PASSPHRASE_INVALID', `${what}: could not run it: ${e.message}`, { cause: e })));
+    child.on('close', (code, signal) => {
+      if (tooLong) return reject(new DareError('PASSPHRASE_INVALID', `${what}: no line ending within ${MAX_LINE} bytes of its output`));
+      if (signal) return reject(new DareError('PASSPHRASE_INVALID', `${what}: the command was killed by ${signal}`));
+      if (code !== 0) return reject(new DareError('PASSPHRASE_INVALID', `${what}: the command failed (exit status ${code}); no passphrase`));
+      try {
+        resolve(firstLine(Buffer.concat(out).toString('utf8'), what));
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+}
+
+/** Passphrases read once per command line: a descriptor can be read only once, a command runs once. */
+const once = new WeakMap<PassphraseArgs, Promise<string>>();
+
+function memo(a: PassphraseArgs, get: () => Promise<string>): () => Promise<string> {
+  return () => {
+    let p = once.get(a);
+    if (p === undefined) {
+      p = get();
+      once.set(a, p);
+    }
+    return p;
+  };
+}
+
+/** Which explicit sources were named; more than one is a usage error. */
+function explicitSources(a: PassphraseArgs): string[] {
+  const named: string[] = [];
+  if (a.passphrase) named.push('--passphrase');
+  if (a.passphraseFile !== undefined) named.push('--passphrase-file');
+  if (a.passphraseFd !== undefined) named.push('--passphrase-fd');
+  if (a.passphraseCommand !== undefined) named.push('--passphrase-command');
+  return named;
+}
+
 /**
  * A function that yields the passphrase when it is needed (so unprotected key
- * files never prompt), or undefined when no source was named.
+ * files never prompt and commands never run), or undefined when no source was named.
  */
 export function passphraseSource(io: Io, a: PassphraseArgs, confirm = false): (() => Promise<string>) | undefined {
+  const named = explicitSources(a);
+  if (named.length > 1) throw new UsageError(`give one passphrase source, not ${named.join(' and ')}`);
   if (a.passphraseFile !== undefined) {
     const file = a.passphraseFile;
-    return async () => {
+    return memo(a, async () => {
       let text: string;
       try {
         text = await readFile(file, 'utf8');
       } catch (e) {
         throw ioError(e, file);
       }
-      const line = text.split(/\r?\n/)[0] ?? '';
-      if (!line) throw new DareError('PASSPHRASE_INVALID', `${file}: the passphrase file is empty`);
-      return line;
-    };
+      return firstLine(text, file);
+    });
+  }
+  if (a.passphraseFd !== undefined) {
+    const fd = a.passphraseFd;
+    if (!Number.isSafeInteger(fd) || fd < 0) throw new UsageError('--passphrase-fd expects a file descriptor number (3 or above)');
+    if (fd <= 2) throw new UsageError(`--passphrase-fd ${fd} is a standard stream; use 3 or above (e.g. --passphrase-fd 3 3< pass.txt), or --passphrase-file /dev/stdin`);
+    return memo(a, () => readFdLine(fd));
+  }
+  if (a.passphraseCommand !== undefined) {
+    const command = a.passphraseCommand;
+    if (!command.trim()) throw new UsageError('--passphrase-command is empty');
+    return memo(a, () => runPassphraseCommand(io, command));
   }
   if (a.passphrase) {
     return async () => {
@@ -66,4 +218,9 @@ export function passphraseSource(io: Io, a: PassphraseArgs, confirm = false): ((
 export const passphraseOptions = {
   passphrase: { type: 'boolean', describe: 'prompt for the key file passphrase on the terminal' },
   'passphrase-file': { type: 'string', describe: 'read the passphrase from the first line of this file' },
+  'passphrase-fd': { type: 'number', describe: 'read the passphrase from the first line of this open file descriptor (e.g. --passphrase-fd 3 3< pass.txt)' },
+  'passphrase-command': {
+    type: 'string',
+    describe: 'run this command with /bin/sh and use the first line of its output as the passphrase (e.g. "pass show dare/alice"); non-zero exit fails with exit 5',
+  },
 } as const;
