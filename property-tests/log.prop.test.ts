@@ -9,10 +9,11 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDareError } from '../lib/errors.js';
+import { LogReader } from '../lib/log/reader.js';
 import { generateKeySet, publicKeySet } from '../lib/keys/keyset.js';
 import { frameDigest } from '../lib/sequence/format.js';
 import { inclusionProof } from '../lib/sequence/merkle.js';
@@ -79,6 +80,43 @@ describe('log inclusion proofs', () => {
         }
       }),
       { numRuns: SLOW ? 300 : 30, seed: SEED },
+    );
+  }, 120_000);
+
+  it('hostile proof files and damaged logs give DareErrors only (never another exception or a hang)', async () => {
+    const { path } = await makeLog([9, 4]);
+    const log = readFileSync(path);
+    const proofText = Buffer.from(encodeInclusionProof(await proveInclusion(path, 5)));
+    const settle = async (f: () => Promise<unknown> | unknown): Promise<void> => {
+      try {
+        await f();
+      } catch (e) {
+        if (!isDareError(e)) throw e;
+      }
+    };
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 13 }), async (flips, n) => {
+        const bad = Buffer.from(proofText);
+        for (const [at, x] of flips) bad[at % bad.length] = (bad[at % bad.length] as number) ^ x;
+        await settle(() => checkInclusionProof(parseInclusionProof(bad), trusted));
+        const damaged = Buffer.from(log);
+        for (const [at, x] of flips) damaged[at % damaged.length] = (damaged[at % damaged.length] as number) ^ x;
+        const copy = join(dir, `d${counter++}.dlog`);
+        writeFileSync(copy, damaged);
+        await settle(() => proveInclusion(copy, n));
+        await settle(async () => {
+          const r = await LogReader.open(copy, { trustedSigners: trusted });
+          try {
+            await r.verify();
+            for await (const _ of r.entries()) {
+              // reading every entry of a damaged log either works or fails with a DareError
+            }
+          } finally {
+            await r.close();
+          }
+        });
+      }),
+      { numRuns: SLOW ? 1000 : 100, seed: SEED },
     );
   }, 120_000);
 });
