@@ -185,13 +185,13 @@ function appendCommand(io: Io): Command {
       y
         .positional('log', { type: 'string', demandOption: true, describe: 'the log file' })
         .positional('text', { type: 'string', describe: 'the entry text; - appends each line of stdin as one entry' })
-        .option('file', { alias: 'f', type: 'string', describe: `append the bytes of this file as one entry (at most ${MAX_ENTRY_BYTES} bytes)` })
+        .option('file', { alias: 'f', type: 'string', describe: `append the bytes of this file as one entry (at most ${MAX_ENTRY_BYTES >> 20} MiB)` })
         .option('key', { type: 'string', describe: 'the shared secret of a log encrypted under one' })
         .option('sign', { alias: 's', type: 'string', describe: 'the log\'s signing key file: sign the apex at the end of this session' })
         .options(passphraseOptions)
         .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress or notes on stderr' })
         .example('dare log append audit.dlog "user alice logged in" --sign alice.key', 'one entry, session signed')
-        .example('tail -f app.log | dare log append audit.dlog - --sign alice.key', 'each line of stdin is an entry; one key exchange, one signature')
+        .example('grep ERROR app.log | dare log append audit.dlog - --sign alice.key', 'each line of stdin is an entry; one key exchange, one signature at the end')
         .example('dare log append audit.dlog --file report.json', 'a file as one entry'),
     handler: async (raw: unknown) => {
       const a = raw as Common & { log: string; text?: string; file?: string; key?: string; sign?: string };
