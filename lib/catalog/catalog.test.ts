@@ -212,7 +212,8 @@ describe('catalog', () => {
   it('values are read from the file on demand, not held: a change on disk after open is seen', async () => {
     const path = file();
     const c = await Catalog.create(path);
-    await c.add('k', utf8('ORIGINAL-VALUE'));
+    // Larger than the file reader's one 64 KiB block cache, so that the read goes to the file.
+    await c.add('k', utf8('ORIGINAL-VALUE'.padEnd(100_000, '.')));
     await c.close();
     const r = await Catalog.open(path, { readOnly: true });
     const b = readFileSync(path);

@@ -78,7 +78,7 @@ export async function findTail(r: RandomAccessReader, first: FrameView): Promise
     const start = await previousFrameStart(r, size);
     if (start >= first.end) {
       const last = await readFrameView(r, start);
-      if (last.end === size && last.index > 0) return { last, tornBytes: 0 };
+      if (last.end === size && last.index > 0 && (await anchored(r, last))) return { last, tornBytes: 0 };
     }
   } catch (e) {
     if (!(e instanceof DareError)) throw e;
@@ -97,6 +97,41 @@ export async function findTail(r: RandomAccessReader, first: FrameView): Promise
     last = next;
   }
   return { last, tornBytes: size - last.end };
+}
+
+/**
+ * Whether a frame that closes the file is a frame of this file and not one inside a payload:
+ * a file cut right after a whole frame embedded in a payload (an archived sequence, a copy of
+ * this file's own frames) ends with a frame that reads whole. Frames are contiguous, so the
+ * frame before `last` must end where it starts, and of the two, the one with an even index
+ * e ≥ 2 has previous(e) = e - 1 (Appendix C): its TreePosition must name a frame e - 1 that
+ * ends exactly where frame e starts. A frame copied to another offset fails that, since
+ * TreePosition values are absolute. When the positions disagree the tail is found by walking
+ * forwards from frame 0 (which reads through a damaged TreePosition to the real last frame).
+ * Types without TreePosition (List, Digest, Chain) give no such anchor: for them a cut right
+ * after an embedded frame is not recognised (docs/FORMAT.md §8).
+ */
+async function anchored(r: RandomAccessReader, last: FrameView): Promise<boolean> {
+  // Only positive evidence of a copy counts; anything else (a damaged or reordered frame)
+  // keeps the last frame, and reading or verifying reports the damage.
+  const tp0 = last.header.sequenceInfo?.treePosition;
+  if (tp0 === undefined) return true;
+  try {
+    const before = await readFrameView(r, await previousFrameStart(r, last.position));
+    if (before.index !== last.index - 1 || before.end !== last.position) return true;
+    const even = last.index % 2 === 0 ? last : before;
+    if (even.index === 0) return even.position === 0;
+    const tp = even.header.sequenceInfo?.treePosition;
+    if (tp === undefined || tp >= even.position) return true;
+    const prev = await readFrameView(r, tp);
+    return prev.index !== even.index - 1 || prev.end === even.position;
+  } catch (e) {
+    // A damaged frame before the last is not evidence of a torn tail: walking forwards would
+    // stop at it and an appender would cut every good frame after it. Keep the last frame;
+    // reading or verifying the damaged one reports it.
+    if (e instanceof DareError) return true;
+    throw e;
+  }
 }
 
 /**

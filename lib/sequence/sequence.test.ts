@@ -168,6 +168,38 @@ describe('sequences', () => {
     }
   });
 
+  it('a file cut right after a whole frame inside a payload is torn there, not ended by the embedded frame', async () => {
+    for (const type of ['Merkle', 'Tree'] as const) {
+      const path = file();
+      const w = await SequenceWriter.create(path, { type });
+      for (let i = 0; i < 6; i++) await w.append(utf8(`entry ${i}`));
+      await w.close();
+      // The next frame's payload is a byte-identical copy of the file so far (a sequence that
+      // archives itself), and the append is cut right after the copy's last frame.
+      const self = readFileSync(path);
+      const before = self.length;
+      const w2 = await SequenceWriter.open(path);
+      await w2.append(self);
+      await w2.close();
+      const at = readFileSync(path).indexOf(self, before);
+      expect(at).toBeGreaterThan(before);
+      truncateSync(path, at + self.length);
+      const r = await SequenceReader.open(path);
+      expect(r.last.index).toBe(6);
+      expect(r.last.end).toBe(before);
+      expect(r.tornBytes).toBe(at + self.length - before);
+      await r.close();
+      const w3 = await SequenceWriter.open(path);
+      expect(w3.tornBytes).toBe(at + self.length - before);
+      await w3.append(utf8('after the crash'));
+      await w3.close();
+      expect(await payloads(path)).toEqual([0, 1, 2, 3, 4, 5].map((i) => `entry ${i}`).concat('after the crash'));
+      const r2 = await SequenceReader.open(path);
+      expect((await verifySequence(r2)).frames).toBe(8);
+      await r2.close();
+    }
+  });
+
   it('streams a large payload of known length', async () => {
     const path = file();
     const w = await SequenceWriter.create(path, { recipients: [publicKeySet(alice).encryption] });

@@ -76,6 +76,9 @@ export async function verifySequence(reader: SequenceReader, onFrame?: (index: n
       apex = r.treeDigest;
       recomputed = r.treeDigest;
     }
+    // TreeNode is this project's field (§8): a frame that has one while frame 0 names no digest
+    // scheme means frame 0 was changed to switch the tree check off.
+    if (!checkable && t?.treeNode) throw new DareError('MERKLE_MISMATCH', `frame ${view.index} carries a TreeNode but frame 0 names no digest scheme (frame 0 damaged?)`);
     const sigs = reader.signaturesOf(view);
     // A signature covers the frames only when it signs the chain or tree value recomputed
     // above; one over a PayloadDigest (List, Digest, Tree) or over a TreeDigest/ChainDigest
