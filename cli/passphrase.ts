@@ -8,8 +8,8 @@
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { close, read } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { fstat, read, type Stats } from 'node:fs';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import { DareError } from '../lib/index.js';
 import { ioError, type Io } from './io.js';
 import { UsageError } from './errors.js';
@@ -56,21 +56,56 @@ function lineEnd(b: Buffer): number {
 }
 
 /**
- * Reads up to the first line feed from descriptor `fd` (then stops: a pipe that stays open
- * does not hang us), and closes it.
+ * Checks that `fd` was handed to us (as `3< pass.txt` does) and is something a
+ * passphrase can come from. Node itself holds descriptors from 3 up (its event loop's
+ * epoll and eventfd, and pipes whose write end it holds too); reading one of those would hang
+ * or break the process, so on Linux (where /proc/self/fd tells) they count as not open.
  */
-function readFdLine(fd: number): Promise<string> {
+async function checkGivenFd(fd: number, what: string): Promise<void> {
+  const notOpen = () => new DareError('IO', `${what}: no such open file descriptor (open it in the shell, e.g. --passphrase-fd ${fd} ${fd}< pass.txt)`);
+  let link: string | undefined;
+  try {
+    link = await readlink(`/proc/self/fd/${fd}`);
+  } catch (e) {
+    // A missing entry where /proc works: not open. No /proc (not Linux): the fstat below decides.
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && (await readdir('/proc/self/fd').then(() => true, () => false))) throw notOpen();
+  }
+  if (link !== undefined) {
+    if (link.startsWith('anon_inode:')) throw notOpen();
+    if (link.startsWith('pipe:')) {
+      // Node's own pipes: this process holds their write end too. (A pipe given as
+      // `7<&0` shares its read end with stdin, which is fine.)
+      for (const other of await readdir('/proc/self/fd')) {
+        if ((await readlink(`/proc/self/fd/${other}`).catch(() => '')) !== link) continue;
+        const info = await readFile(`/proc/self/fdinfo/${other}`, 'utf8').catch(() => '');
+        const flags = /^flags:\s*([0-7]+)/m.exec(info);
+        const access = flags ? parseInt(flags[1] as string, 8) & 3 : 0;
+        // Its own write end, or (for `fd` itself) a descriptor not open for reading.
+        if (other === String(fd) ? access === 1 : access !== 0) throw notOpen();
+      }
+    }
+  }
+  const st = await new Promise<Stats>((resolve, reject) => fstat(fd, (e, s) => (e ? reject(e) : resolve(s))))
+    .catch((e: NodeJS.ErrnoException) => {
+      throw e.code === 'EBADF' ? notOpen() : ioError(e, what);
+    });
+  if (!(st.isFile() || st.isFIFO() || st.isSocket() || st.isCharacterDevice())) throw notOpen();
+}
+
+/**
+ * Reads up to the first line feed from descriptor `fd`, then stops: a pipe that stays
+ * open does not hang us. The descriptor is left open (the process ends soon after).
+ */
+async function readFdLine(fd: number): Promise<string> {
   const what = `--passphrase-fd ${fd}`;
+  await checkGivenFd(fd, what);
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let n = 0;
     const done = (e?: unknown) => {
-      close(fd, () => undefined);
       if (e !== undefined) {
-        const code = (e as NodeJS.ErrnoException).code;
-        reject(code === 'EBADF'
-          ? new DareError('IO', `${what}: no such open file descriptor (open it in the shell, e.g. ${fd}< pass.txt)`, { cause: e })
-          : ioError(e, what));
+        const notReadable = (e as NodeJS.ErrnoException).code === 'EBADF';
+        reject(e instanceof DareError ? e : notReadable ? new DareError('IO', `${what}: not open for reading`, { cause: e }) : ioError(e, what));
         return;
       }
       try {
