@@ -24,9 +24,9 @@ import { parseHeader, parseTrailer, trailerValue, type DareHeader, type Signatur
 import { checkSignatures, type SignatureCheck } from '../envelope/signatures.js';
 import type { VerificationKey } from '../keys/types.js';
 import { frameDigest } from '../sequence/format.js';
-import { readFrameView, seekFrame, type FrameView } from '../sequence/frames.js';
-import { assertInclusion, leafHash, nodeHash, verifyInclusion, DIGEST_LENGTH } from '../sequence/merkle.js';
-import { lowbit } from '../sequence/positions.js';
+import { readFrameView, type FrameView } from '../sequence/frames.js';
+import { assertInclusion, verifyInclusion, DIGEST_LENGTH } from '../sequence/merkle.js';
+import { FrameLocator } from '../sequence/locator.js';
 import { checkEntryNumber } from './format.js';
 import { LogReader } from './reader.js';
 
@@ -65,85 +65,6 @@ export const MAX_PROOF_BYTES = 4 << 20;
 export const MAX_PROOF_PATH = 64;
 export const MAX_PROOF_SIGNATURES = 16;
 export const MAX_PROOF_HEADER_BYTES = 1 << 20;
-
-/** Largest power of two strictly less than n (n ≥ 2). */
-function splitPoint(n: number): number {
-  let k = 1;
-  while (k * 2 < n) k *= 2;
-  return k;
-}
-
-/** Frames by index, sought from the nearest frame already read after them. */
-class FrameLocator {
-  readonly #log: LogReader;
-  readonly #known = new Map<number, FrameView>();
-
-  constructor(log: LogReader, ...views: FrameView[]) {
-    this.#log = log;
-    for (const v of views) this.#known.set(v.index, v);
-  }
-
-  async get(i: number): Promise<FrameView> {
-    const hit = this.#known.get(i);
-    if (hit) return hit;
-    let from: FrameView | undefined;
-    for (const [k, v] of this.#known) if (k > i && (from === undefined || k < from.index)) from = v;
-    const v = await seekFrame(this.#log.sequence.source, from ?? this.#log.sequence.last, i);
-    this.#known.set(i, v);
-    return v;
-  }
-
-  /** FD(i) from the frame's header record and trailer PayloadDigest. */
-  async leaf(i: number): Promise<ProofLeaf> {
-    const v = await this.get(i);
-    const pd = v.trailer?.payloadDigest;
-    if (!pd || pd.length !== DIGEST_LENGTH) throw new DareError('HEADER_MALFORMED', `frame ${i} has no PayloadDigest`);
-    return { headerRecord: v.headerRecord, payloadDigest: pd };
-  }
-
-  /** TreeNode(i): the root of the lowbit(i + 1) leaves ending at frame i. */
-  async treeNode(i: number): Promise<Uint8Array> {
-    const tn = (await this.get(i)).trailer?.treeNode;
-    if (!tn || tn.length !== DIGEST_LENGTH) throw new DareError('HEADER_MALFORMED', `frame ${i} has no TreeNode`);
-    return tn;
-  }
-
-  /**
-   * MTH of leaves [a, b): TreeNode(b - 1) when it covers exactly them (lowbit(b) = b - a),
-   * else split as RFC 9162 does. A left-aligned perfect subtree is one read; a right one
-   * of 2^k leaves is k + 1 reads.
-   */
-  async range(a: number, b: number): Promise<Uint8Array> {
-    const n = b - a;
-    if (lowbit(b) === n) return this.treeNode(b - 1);
-    if (n === 1) {
-      const l = await this.leaf(a);
-      return leafHash(frameDigest(l.headerRecord, l.payloadDigest));
-    }
-    const k = splitPoint(n);
-    return nodeHash(await this.range(a, a + k), await this.range(a + k, b));
-  }
-
-  /** RFC 9162 §2.1.3.1 PATH(m, D[0..size)), the leaf's sibling first. */
-  async auditPath(m: number, size: number): Promise<Uint8Array[]> {
-    const path: Uint8Array[] = [];
-    let start = 0;
-    let end = size;
-    let i = m;
-    while (end - start > 1) {
-      const k = splitPoint(end - start);
-      if (i < k) {
-        path.push(await this.range(start + k, end));
-        end = start + k;
-      } else {
-        path.push(await this.range(start, start + k));
-        start += k;
-        i -= k;
-      }
-    }
-    return path.reverse();
-  }
-}
 
 function isSigned(v: FrameView): boolean {
   return (v.trailer?.signatures?.length ?? 0) > 0;
@@ -189,7 +110,7 @@ export async function proveInclusion(path: string, n: number, options: ProveOpti
     const apexView = await findApex(log, n, options.allowUnsigned === true);
     const apex = apexView.trailer?.treeDigest;
     if (!apex || apex.length !== DIGEST_LENGTH) throw new DareError('HEADER_MALFORMED', `frame ${apexView.index} has no TreeDigest`);
-    const frames = new FrameLocator(log, log.sequence.first, log.sequence.last, apexView);
+    const frames = new FrameLocator(log.sequence.source, log.sequence.last, log.sequence.first, apexView);
     const view = await frames.get(n);
     if (view.isMeta) throw new DareError('MALFORMED', `frame ${n} is a meta frame, not an entry`);
     // The payload as carried must match the PayloadDigest the proof will state.

@@ -200,6 +200,20 @@ describe('sequences', () => {
     }
   });
 
+  it('refuses to append when frame 0 (the policy new frames are encrypted to) was changed', async () => {
+    const path = file();
+    const w = await SequenceWriter.create(path, { recipients: [publicKeySet(alice).encryption] });
+    for (let i = 0; i < 9; i++) await w.append(utf8(`entry ${i}`));
+    await w.close();
+    // Mallory swaps Alice's key in the policy for his own (same length, same encoding).
+    const b = readFileSync(path);
+    const at = b.indexOf(Buffer.from(publicKeySet(alice).encryption.publicKey).toString('base64url'));
+    expect(at).toBeGreaterThan(0);
+    b.write(Buffer.from(publicKeySet(bob).encryption.publicKey).toString('base64url'), at);
+    writeFileSync(path, b);
+    expect(await code(SequenceWriter.open(path))).toBe('MERKLE_MISMATCH');
+  });
+
   it('streams a large payload of known length', async () => {
     const path = file();
     const w = await SequenceWriter.create(path, { recipients: [publicKeySet(alice).encryption] });

@@ -25,7 +25,8 @@ import { payloadMac, ciphertextLength } from '../envelope/writer.js';
 import { signPayloadDigest } from '../envelope/signatures.js';
 import type { DareHeader, DareTrailer, SequenceInfo, SignatureEntry } from '../envelope/schema.js';
 import { encodeHeaderRecord, encodeTrailerRecord, frameDigest, emptyDigest, usesDigest, usesTreePosition, DATA_ENCODING, DIGEST_SCHEME, type SequenceType } from './format.js';
-import { MerkleFrontier } from './merkle.js';
+import { MerkleFrontier, verifyInclusion } from './merkle.js';
+import { FrameLocator } from './locator.js';
 import { Chain } from './chain.js';
 import { previousFrame, treeFrontierFrames } from './positions.js';
 import { findTail, readFrameView, seekFrame, type FrameView } from './frames.js';
@@ -384,6 +385,15 @@ async function loadState(r: RandomAccessReader) {
       frontier = MerkleFrontier.fromNodes(last.index + 1, nodes);
       const apex = last.trailer?.treeDigest;
       if (!apex || !equalBytes(frontier.root(), apex)) throw new DareError('MERKLE_MISMATCH', 'the tree nodes on file do not give the last frame\'s TreeDigest');
+      // New frames are encrypted to the keys frame 0's policy names: check that frame 0 is
+      // the one the tree holds (O(log² n) reads), so a changed policy is not followed.
+      if (last.index > 0) {
+        const locate = new FrameLocator(r, last, first);
+        const l = await locate.leaf(0);
+        if (!verifyInclusion(frameDigest(l.headerRecord, l.payloadDigest), 0, last.index + 1, await locate.auditPath(0, last.index + 1), apex)) {
+          throw new DareError('MERKLE_MISMATCH', 'frame 0 (the sequence\'s policy) is not the one its tree holds: the file was changed');
+        }
+      }
     }
   }
   if (type === 'Chain') {
