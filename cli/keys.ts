@@ -12,7 +12,7 @@ import {
 } from '../lib/index.js';
 import { HintedError } from './errors.js';
 import { ioError, type Io } from './io.js';
-import { passphraseSource, type PassphraseArgs } from './passphrase.js';
+import { passphraseSource, PASSPHRASE_HINT, type PassphraseArgs } from './passphrase.js';
 
 const MAX_KEY_FILE = 1 << 20;
 
@@ -40,7 +40,7 @@ export async function loadPublicKey(io: Io, arg: string, pass: PassphraseArgs): 
 async function loadIdentityText(io: Io, path: string, text: string, pass: PassphraseArgs): Promise<Identity> {
   const source = passphraseSource(io, pass);
   if (isProtectedKeyFile(text) && source === undefined) {
-    throw new HintedError(new DareError('PASSPHRASE_INVALID', `${path}: the key file is protected by a passphrase`), 'give --passphrase (terminal), --passphrase-file F or DARE_PASSPHRASE');
+    throw new HintedError(new DareError('PASSPHRASE_INVALID', `${path}: the key file is protected by a passphrase`), PASSPHRASE_HINT);
   }
   try {
     return await decodeKeyFile(text, source);
