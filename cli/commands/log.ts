@@ -8,7 +8,7 @@ import type { Argv } from 'yargs';
 import {
   base64urlEncode, checkEntryDigest, checkInclusionProof, DareError, digestStream, encodeInclusionProof, fromUtf8,
   LogReader, LogWriter, MAX_ENTRY_BYTES, MAX_PROOF_BYTES, parseInclusionProof, proveInclusion, utf8,
-  type DecryptionKey, type RecipientKey, type SigningKey, type VerificationKey,
+  type DecryptionKey, type LogSession, type RecipientKey, type SigningKey, type VerificationKey,
 } from '../../lib/index.js';
 import { displayPath, isStdio, openInput, readSmallInput, writeLine, writeOutput, type Io } from '../io.js';
 import { loadIdentity, loadPublicKey, loadSecret } from '../keys.js';
@@ -16,6 +16,7 @@ import { passphraseOptions, type PassphraseArgs } from '../passphrase.js';
 import { progressEnabled } from '../progress.js';
 import { UsageError } from '../errors.js';
 import type { Command } from './index.js';
+import { appendLines, DEFAULT_SYNC, DRAIN_IDLE_MS, DRAIN_MAX_MS, withStopSignals, type StdinSession, type StopSignal, type SyncPolicy } from './log-stdin.js';
 
 interface Common extends PassphraseArgs {
   json?: boolean;
@@ -76,38 +77,6 @@ function counter(io: Io, enabled: boolean, label: string, total?: number) {
       if (enabled && seen > 0) io.stderr.write('\r\x1b[K');
     },
   };
-}
-
-/**
- * Lines of a stream, without their `\n` (and a `\r` before it), each copied out of the
- * chunks. A line longer than MAX_ENTRY_BYTES is LIMIT_EXCEEDED before it is buffered whole.
- */
-async function* lines(source: AsyncIterable<Uint8Array | string>): AsyncGenerator<Uint8Array> {
-  let parts: Buffer[] = [];
-  let size = 0;
-  const take = (piece: Buffer) => {
-    size += piece.length;
-    if (size > MAX_ENTRY_BYTES + 1) throw new DareError('LIMIT_EXCEEDED', `a line of stdin is longer than ${MAX_ENTRY_BYTES} bytes`);
-    parts.push(piece);
-  };
-  const line = (): Uint8Array => {
-    let b = parts.length === 1 ? Buffer.from(parts[0] as Buffer) : Buffer.concat(parts);
-    if (b.length > 0 && b[b.length - 1] === 13) b = b.subarray(0, b.length - 1);
-    parts = [];
-    size = 0;
-    return b;
-  };
-  for await (const c of source) {
-    const b = typeof c === 'string' ? Buffer.from(c) : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
-    let start = 0;
-    for (let nl = b.indexOf(10, start); nl >= 0; nl = b.indexOf(10, start)) {
-      take(b.subarray(start, nl));
-      yield line();
-      start = nl + 1;
-    }
-    if (start < b.length) take(b.subarray(start));
-  }
-  if (size > 0) yield line();
 }
 
 /** Text of an entry for a terminal: one line, control characters escaped (never raw escape sequences). */
@@ -177,6 +146,27 @@ function createCommand(io: Io): Command {
   };
 }
 
+const APPEND_EPILOGUE = [
+  'Reading stdin (-) is one session in which every line is an entry. While it runs, a checkpoint writes out and fsyncs every entry read so far and, with --sign, signs the last one over the apex, so that `dare log verify --signer` passes after every checkpoint and no meta frame is added.',
+  `Checkpoints happen when stdin has been idle for --sync-interval ms (default ${DEFAULT_SYNC.idleMs}), at the latest --sync-max-delay ms (default ${DEFAULT_SYNC.maxDelayMs}) after an entry was read, and every --sync-entries entries (default ${DEFAULT_SYNC.entries}). A crash, kill -9 or power loss loses at most the entries read since the last checkpoint: under ${DEFAULT_SYNC.maxDelayMs / 1000} s of input by default, plus the time one fsync takes. The next append cuts a torn tail.`,
+  `SIGINT, SIGTERM or SIGHUP end the session cleanly: lines already in the pipe are still read (until it is quiet for ${DRAIN_IDLE_MS} ms, at most ${DRAIN_MAX_MS / 1000} s; a second signal stops reading at once), the last entry is written and signed, the file is synced and the count printed. dare then dies of the same signal (exit status 130, 143 or 129), as a shell script expects of an interrupted command.`,
+].join('\n\n');
+
+function syncPolicy(a: { syncInterval?: number; syncMaxDelay?: number; syncEntries?: number }, stdinLines: boolean): SyncPolicy {
+  const given = [['--sync-interval', a.syncInterval], ['--sync-max-delay', a.syncMaxDelay], ['--sync-entries', a.syncEntries]] as const;
+  for (const [name, v] of given) {
+    if (v === undefined) continue;
+    if (!stdinLines) throw new UsageError(`${name} applies to stdin lines (-) only`);
+    const min = name === '--sync-entries' ? 1 : 0;
+    if (!Number.isSafeInteger(v) || v < min || v > 86_400_000) throw new UsageError(`${name} must be an integer of at least ${min}${name === '--sync-entries' ? '' : ' (milliseconds)'}`);
+  }
+  return {
+    idleMs: a.syncInterval ?? DEFAULT_SYNC.idleMs,
+    maxDelayMs: a.syncMaxDelay ?? DEFAULT_SYNC.maxDelayMs,
+    entries: a.syncEntries ?? DEFAULT_SYNC.entries,
+  };
+}
+
 function appendCommand(io: Io): Command {
   return {
     command: 'append <log> [text]',
@@ -187,15 +177,22 @@ function appendCommand(io: Io): Command {
         .positional('text', { type: 'string', describe: 'the entry text; - appends each line of stdin as one entry' })
         .option('file', { alias: 'f', type: 'string', describe: `append the bytes of this file as one entry (at most ${MAX_ENTRY_BYTES >> 20} MiB)` })
         .option('key', { type: 'string', describe: 'the shared secret of a log encrypted under one' })
-        .option('sign', { alias: 's', type: 'string', describe: 'the log\'s signing key file: sign the apex at the end of this session' })
+        .option('sign', { alias: 's', type: 'string', describe: 'the log\'s signing key file: sign the apex at every checkpoint and at the end of this session' })
+        .option('sync-interval', { type: 'number', describe: `with -: checkpoint after stdin is idle this many ms (default ${DEFAULT_SYNC.idleMs}; 0: whenever no line is waiting)` })
+        .option('sync-max-delay', { type: 'number', describe: `with -: checkpoint at the latest this many ms after an entry was read (default ${DEFAULT_SYNC.maxDelayMs}): the loss bound of a crash` })
+        .option('sync-entries', { type: 'number', describe: `with -: checkpoint at least every this many entries (default ${DEFAULT_SYNC.entries})` })
         .options(passphraseOptions)
         .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress or notes on stderr' })
         .example('dare log append audit.dlog "user alice logged in" --sign alice.key', 'one entry, session signed')
-        .example('grep ERROR app.log | dare log append audit.dlog - --sign alice.key', 'each line of stdin is an entry; one key exchange, one signature at the end')
-        .example('dare log append audit.dlog --file report.json', 'a file as one entry'),
+        .example('tail -f app.log | dare log append audit.dlog - --sign alice.key', 'each line an entry; signed and synced at every checkpoint; Ctrl-C or kill to stop')
+        .example('grep ERROR app.log | dare log append audit.dlog - --sign alice.key', 'a finite pipe: one key exchange, signed at the end')
+        .example('dare log append audit.dlog --file report.json', 'a file as one entry')
+        .epilogue(APPEND_EPILOGUE),
     handler: async (raw: unknown) => {
-      const a = raw as Common & { log: string; text?: string; file?: string; key?: string; sign?: string };
+      const a = raw as Common & { log: string; text?: string; file?: string; key?: string; sign?: string; syncInterval?: number; syncMaxDelay?: number; syncEntries?: number };
       if ((a.text === undefined) === (a.file === undefined)) throw new UsageError('give the entry as TEXT, - (stdin lines) or --file F (exactly one)');
+      const stdinLines = a.text !== undefined && isStdio(a.text);
+      const policy = syncPolicy(a, stdinLines);
       const secret = a.key === undefined ? undefined : await loadSecret(a.key);
       const signer = await signingKey(io, a.sign, a);
       const entry = a.file !== undefined ? await readSmallInput(io, a.file, MAX_ENTRY_BYTES) : undefined;
@@ -206,23 +203,51 @@ function appendCommand(io: Io): Command {
         io.stderr.write(`dare: warning: ${a.log}: cut a torn tail of ${w.tornBytes} bytes after entry ${w.lastAtOpen} (an interrupted append)\n`);
       }
       const progress = counter(io, progressEnabled(io, a), 'appending');
-      let session;
-      try {
-        if (entry !== undefined) await w.append(entry);
-        else if (isStdio(a.text as string)) await w.appendMany(lines(io.stdin), () => progress.tick());
-        else await w.append(utf8(a.text as string));
-      } finally {
-        progress.done();
-        session = await w.close();
+      let session: LogSession | undefined;
+      let stdin: StdinSession | undefined;
+      let signal: StopSignal | undefined;
+      const finish = async (work: () => Promise<void>) => {
+        try {
+          await work();
+        } finally {
+          progress.done();
+          session = await w.close();
+        }
+      };
+      if (stdinLines) {
+        // Signals are caught until the file is closed: a signal never cuts a session short.
+        await withStopSignals(async (stop) => {
+          await finish(async () => {
+            stdin = await appendLines(w, io.stdin, policy, stop, () => progress.tick());
+          });
+          signal = stop.signal;
+        });
+      } else {
+        await finish(() => w.append(entry ?? utf8(a.text as string)).then(() => undefined));
       }
-      const range = session.first === undefined ? 'nothing' : session.first === session.last ? `entry ${session.first}` : `entries ${session.first}-${session.last}`;
-      if (notes && w.signedLog && !session.signed && session.appended > 0) {
+      const s = session as LogSession;
+      const range = s.first === undefined ? 'nothing' : s.first === s.last ? `entry ${s.first}` : `entries ${s.first}-${s.last}`;
+      if (notes && w.signedLog && !s.signed && s.appended > 0) {
         io.stderr.write(`dare: note: ${a.log} is a signed log but --sign was not given: ${range} not covered by a signature until a signed append\n`);
       }
+      if (notes && stdin?.unended && !signal) io.stderr.write(`dare: note: the last line of stdin had no newline (${stdin.unended} bytes): appended as it was\n`);
       if (a.json) {
-        writeLine(io.stdout, JSON.stringify({ log: a.log, appended: session.appended, first: session.first, last: session.last, signed: session.signed, tornBytes: w.tornBytes, apex: session.apex && base64urlEncode(session.apex) }));
+        writeLine(io.stdout, JSON.stringify({
+          log: a.log, appended: s.appended, first: s.first, last: s.last, signed: s.signed, tornBytes: w.tornBytes, apex: s.apex && base64urlEncode(s.apex),
+          ...(stdinLines ? { checkpoints: s.checkpoints, signal: signal ?? null } : {}),
+        }));
       } else if (!a.quiet) {
-        writeLine(io.stdout, `${a.log}: appended ${range}${session.signed ? ', signed' : ''}`);
+        writeLine(io.stdout, `${a.log}: appended ${range}${s.signed ? ', signed' : ''}`);
+      }
+      if (signal) {
+        if (notes) {
+          const unended = stdin?.unended ? `; the unended last line (${stdin.unended} bytes) is an entry` : '';
+          const open = stdin?.open ? '; stdin was still open: lines sent after that were not read' : '';
+          io.stderr.write(`dare: note: stopped by ${signal}: the session was finished and synced${unended}${open}\n`);
+        }
+        // Die of the signal, so that the parent (a shell running a script) sees the interruption.
+        // Not when someone else handles it (the CLI run inside another program).
+        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
       }
     },
   };

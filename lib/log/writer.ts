@@ -1,10 +1,11 @@
 /**
  * Appending to a DARE log (docs/FORMAT.md §10) on top of {@link SequenceWriter}:
  * one writer session is one key exchange (draft-hallambaker-mesh-dare-12 §1.3.3), writes
- * are buffered and synced once at {@link LogWriter.close}, and a signed log ends every
- * session with a signature over the apex in the trailer of the session's last entry.
- * To know which entry is last, a signing writer holds one entry back until the next
- * append or close.
+ * are buffered and synced at {@link LogWriter.checkpoint} and {@link LogWriter.close}, and
+ * a signed log ends every session, and every checkpoint, with a signature over the apex in
+ * the trailer of the last entry written. To know which entry is last, a signing writer
+ * holds one entry back until the next append, checkpoint or close. No meta frames are
+ * written: entry n stays frame n.
  * @module
  */
 import { DareError } from '../errors.js';
@@ -49,6 +50,18 @@ export interface LogSession {
   readonly apex?: Uint8Array;
   /** True when the last entry of the session carries a signature over the apex. */
   readonly signed: boolean;
+  /** Checkpoints that wrote something (entries written out and synced) before the end of the session. */
+  readonly checkpoints: number;
+}
+
+/** What a {@link LogWriter.checkpoint} left on disk. */
+export interface LogCheckpoint {
+  /** False when nothing was appended since the last checkpoint (nothing was written or synced). */
+  readonly wrote: boolean;
+  /** Number of the last entry on disk (synced), 0 when the log holds none. */
+  readonly last: number;
+  /** True when that entry was written in this session with a signature over the apex. */
+  readonly signed: boolean;
 }
 
 type EntryInput = Uint8Array | string;
@@ -73,6 +86,13 @@ export class LogWriter {
   #first?: number;
   #last?: number;
   #closed = false;
+  /** Entries appended since the last checkpoint (written out or held back, not yet synced). */
+  #unsynced = 0;
+  /** True when the last frame written in this session carries the apex signature. */
+  #lastSigned = false;
+  #checkpoints = 0;
+  /** Operations run one at a time, in call order (a timer's checkpoint never interleaves with an append). */
+  #queue: Promise<unknown> = Promise.resolve();
 
   private constructor(path: string, seq: SequenceWriter, signing: boolean) {
     this.path = path;
@@ -135,24 +155,60 @@ export class LogWriter {
     return this.#seq.frameCount + (this.#pending ? 1 : 0);
   }
 
+  /** Runs `op` after every operation called before it has settled. */
+  #serial<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(op);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Entries appended since the last checkpoint: lost if the process dies now. */
+  get unsynced(): number {
+    return this.#unsynced;
+  }
+
   /** Appends one entry; resolves to its number. */
   async append(entry: EntryInput, options: LogAppendOptions = {}): Promise<number> {
     if (this.#closed) throw new RangeError('the log writer is closed');
     const bytes = entryBytes(entry);
     const created = (options.created ?? new Date()).toISOString();
-    const n = this.nextEntry;
-    if (this.#signing) {
-      // Held back: the session's last entry is written with the signature at close().
-      const previous = this.#pending;
-      this.#pending = { bytes, created };
-      if (previous) await this.#write(previous.bytes, previous.created, false);
-    } else {
-      await this.#write(bytes, created, false);
-    }
-    this.#first ??= n;
-    this.#last = n;
-    this.#appended++;
-    return n;
+    return this.#serial(async () => {
+      const n = this.nextEntry;
+      if (this.#signing) {
+        // Held back: the last entry before a checkpoint or close is written with the signature.
+        const previous = this.#pending;
+        this.#pending = { bytes, created };
+        if (previous) await this.#write(previous.bytes, previous.created, false);
+      } else {
+        await this.#write(bytes, created, false);
+      }
+      this.#first ??= n;
+      this.#last = n;
+      this.#appended++;
+      this.#unsynced++;
+      return n;
+    });
+  }
+
+  /**
+   * Makes every entry appended so far durable without ending the session: writes the
+   * held-back entry (with the signature over the apex when signing, so the log verifies
+   * with its signer right after), writes out the buffered frames and fsyncs the file.
+   * The session goes on (same key exchange); the next append is held back again. A
+   * process killed after a checkpoint loses only the entries appended after it (their
+   * frames may be left whole or torn; the next open cuts a torn tail). Does nothing when
+   * nothing was appended since the last checkpoint.
+   */
+  async checkpoint(): Promise<LogCheckpoint> {
+    if (this.#closed) throw new RangeError('the log writer is closed');
+    return this.#serial(async () => {
+      if (this.#unsynced === 0) return { wrote: false, last: this.#seq.frameCount - 1, signed: this.#lastSigned };
+      await this.#writePending();
+      await this.#seq.flush();
+      this.#unsynced = 0;
+      this.#checkpoints++;
+      return { wrote: true, last: this.#seq.frameCount - 1, signed: this.#lastSigned };
+    });
   }
 
   /** Appends every entry of `entries` in this session; resolves to the numbers written. */
@@ -170,28 +226,38 @@ export class LogWriter {
   }
 
   async #write(bytes: Uint8Array, created: string, sign: boolean): Promise<void> {
+    // Cleared first: if the write fails, the frame on file (if any) is not a signed one.
+    this.#lastSigned = false;
     await this.#seq.append(bytes, { contentMeta: { created }, sign });
+    this.#lastSigned = sign;
+  }
+
+  /** Writes the held-back entry, signed over the apex. */
+  async #writePending(): Promise<void> {
+    const p = this.#pending;
+    this.#pending = undefined;
+    if (p) await this.#write(p.bytes, p.created, true);
   }
 
   /**
    * Ends the session: writes the held-back entry with the apex signature (signed
-   * logs), syncs the file once and closes it.
+   * logs), syncs the file and closes it. Waits for operations already called.
    */
   async close(): Promise<LogSession> {
     if (this.#closed) throw new RangeError('the log writer is closed');
     this.#closed = true;
-    let signed = false;
-    try {
-      const p = this.#pending;
-      this.#pending = undefined;
-      if (p) {
-        await this.#write(p.bytes, p.created, true);
-        signed = true;
+    return this.#serial(async () => {
+      try {
+        await this.#writePending();
+      } finally {
+        await this.#seq.close();
       }
-    } finally {
-      await this.#seq.close();
-    }
-    return { appended: this.#appended, first: this.#first, last: this.#last, apex: this.#seq.apex, signed };
+      this.#unsynced = 0;
+      return {
+        appended: this.#appended, first: this.#first, last: this.#last, apex: this.#seq.apex,
+        signed: this.#appended > 0 && this.#lastSigned, checkpoints: this.#checkpoints,
+      };
+    });
   }
 }
 
