@@ -197,6 +197,116 @@ describe('log writer and reader', () => {
   });
 });
 
+describe('log writer checkpoints', () => {
+  const trusted = () => ({ trustedSigners: [publicKeySet(alice).signature] });
+
+  async function verified(path: string, options = {}): Promise<{ lastSigned: number; lastEntry: number; entries: number; tornBytes: number }> {
+    const r = await LogReader.open(path, options);
+    try {
+      return await r.verify();
+    } finally {
+      await r.close();
+    }
+  }
+
+  it('a checkpoint writes the held-back entry signed over the apex and syncs: the open log verifies with its signer', async () => {
+    const path = file();
+    const w = await LogWriter.create(path, { signer: aliceSigner, recipients: [publicKeySet(alice).encryption] });
+    await w.appendMany(['a', 'b', 'c']);
+    expect(w.unsynced).toBe(3);
+    // Before the checkpoint, entry 3 is held back: the file does not verify with the signer.
+    expect(await code(verified(path, trusted()))).not.toBe('ok');
+    expect(await w.checkpoint()).toEqual({ wrote: true, last: 3, signed: true });
+    expect(w.unsynced).toBe(0);
+    expect(await verified(path, trusted())).toMatchObject({ entries: 3, lastEntry: 3, lastSigned: 3, tornBytes: 0 });
+    expect(await w.checkpoint()).toEqual({ wrote: false, last: 3, signed: true });
+    expect(w.nextEntry).toBe(4);
+    await w.appendMany(['d', 'e']);
+    expect(w.nextEntry).toBe(6);
+    expect(await w.checkpoint()).toEqual({ wrote: true, last: 5, signed: true });
+    expect(await verified(path, trusted())).toMatchObject({ entries: 5, lastSigned: 5 });
+    // Nothing held back at close: the session's last entry was signed at the checkpoint.
+    const s = await w.close();
+    expect(s).toMatchObject({ appended: 5, first: 1, last: 5, signed: true, checkpoints: 2 });
+    expect(await texts(path, aliceKeys)).toEqual(['1:a', '2:b', '3:c', '4:d', '5:e']);
+    // One key exchange for the whole session, no meta frames, signatures on entries 3 and 5.
+    const seq = await SequenceReader.open(path);
+    const frames: { index: number; meta: boolean; recipients: number; signed: boolean }[] = [];
+    for await (const f of seq.frames()) frames.push({ index: f.index, meta: f.isMeta, recipients: f.header.recipients?.length ?? 0, signed: (f.trailer?.signatures?.length ?? 0) > 0 });
+    await seq.close();
+    expect(frames.map((f) => f.index)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(frames.filter((f) => f.meta)).toEqual([]);
+    expect(frames.filter((f) => f.recipients > 0).map((f) => f.index)).toEqual([1]);
+    expect(frames.filter((f) => f.signed).map((f) => f.index)).toEqual([3, 5]);
+    expect(await verified(path, { ...trusted(), ...aliceKeys })).toMatchObject({ entries: 5, lastSigned: 5 });
+  });
+
+  it('a session that appends after its last checkpoint signs its last entry at close', async () => {
+    const path = file();
+    const w = await LogWriter.create(path, { signer: aliceSigner });
+    await w.append('a');
+    await w.checkpoint();
+    await w.append('b');
+    expect(await w.close()).toMatchObject({ appended: 2, last: 2, signed: true, checkpoints: 1 });
+    expect(await verified(path, trusted())).toMatchObject({ lastSigned: 2 });
+  });
+
+  it('without a signer, a checkpoint writes out and syncs every entry (readable before close), unsigned', async () => {
+    const path = file();
+    const w = await LogWriter.create(path);
+    await w.appendMany(['one', 'two']);
+    expect(await w.checkpoint()).toEqual({ wrote: true, last: 2, signed: false });
+    expect(await texts(path)).toEqual(['1:one', '2:two']);
+    expect((await w.close()).signed).toBe(false);
+    // An unsigned session in a signed log: a checkpoint syncs, the signature stays on the earlier entry.
+    const signedLog = file();
+    const s = await LogWriter.create(signedLog, { signer: aliceSigner });
+    await s.append('signed');
+    await s.close();
+    const u = await LogWriter.open(signedLog);
+    await u.append('not signed');
+    expect(await u.checkpoint()).toEqual({ wrote: true, last: 2, signed: false });
+    expect(await verified(signedLog)).toMatchObject({ lastEntry: 2, lastSigned: 1 });
+    await u.close();
+  });
+
+  it('operations called without waiting run in call order (a timer\'s checkpoint between appends)', async () => {
+    const path = file();
+    const w = await LogWriter.create(path, { signer: aliceSigner });
+    const results = await Promise.all([w.append('a'), w.checkpoint(), w.append('b'), w.append('c'), w.checkpoint(), w.append('d'), w.close()]);
+    expect(results.slice(0, 6)).toEqual([1, { wrote: true, last: 1, signed: true }, 2, 3, { wrote: true, last: 3, signed: true }, 4]);
+    expect(results[6]).toMatchObject({ appended: 4, last: 4, signed: true, checkpoints: 2 });
+    expect(await texts(path)).toEqual(['1:a', '2:b', '3:c', '4:d']);
+    expect(await code(w.checkpoint())).toMatch(/closed/);
+    expect(await code(w.append('e'))).toMatch(/closed/);
+  });
+
+  it('a process gone after a checkpoint (frames after it whole or torn): the signed entries stay, the next session continues', async () => {
+    const path = file();
+    const w = await LogWriter.create(path, { signer: aliceSigner, recipients: [publicKeySet(alice).encryption] });
+    await w.appendMany(['kept 1', 'kept 2']);
+    await w.checkpoint();
+    const atCheckpoint = statSync(path).size;
+    await w.appendMany(['lost 3', 'lost 4']);
+    await w.close();
+    const full = readFileSync(path);
+    for (const cut of [atCheckpoint, atCheckpoint + 1, Math.floor((atCheckpoint + full.length) / 2), full.length - 1]) {
+      const copy = file();
+      writeFileSync(copy, full.subarray(0, cut));
+      const before = await verified(copy);
+      expect(before.lastSigned).toBe(2);
+      expect(before.lastEntry).toBeGreaterThanOrEqual(2);
+      const w2 = await LogWriter.open(copy, { signer: aliceSigner });
+      await w2.append('after');
+      await w2.close();
+      const texts2 = await texts(copy, aliceKeys);
+      expect(texts2.slice(0, 2)).toEqual(['1:kept 1', '2:kept 2']);
+      expect(texts2[texts2.length - 1]).toBe(`${texts2.length}:after`);
+      expect(await verified(copy, { ...trusted(), ...aliceKeys })).toMatchObject({ tornBytes: 0, lastSigned: texts2.length });
+    }
+  });
+});
+
 describe('inclusion proofs', () => {
   it('prove against the latest apex; every leaf of a 70-entry log checks and matches the naive tree', async () => {
     const path = file();
