@@ -283,26 +283,25 @@ function archiveRows(set, files) {
     rmSync(dest(x), { recursive: true, force: true });
     mkdirSync(dest(x), { recursive: true });
   };
-  const keys = ['-i', f('dare.key')];
   const data = () => ctx.trees[set];
   const perFile = (ms) => `${(files / (ms / 1000)).toFixed(0)} files/s, ${(data().bytes / 1048576 / (ms / 1000)).toFixed(0)} MiB/s`;
   return [
     { id: 'dare', group: set, name: `dare archive (encrypt + sign) [${set}]`, op: 'create', rate: perFile,
       before: () => rmSync(arch(), { force: true }),
-      run: () => exec(NODE, [DARE, 'archive', arch(), src(), '-e', f('dare.pub'), '-s', f('dare.key'), '-q']) },
+      run: () => exec(NODE, [DARE, 'archive', arch(), `${src()}/.`, '-e', f('dare.pub'), '-s', f('dare.key'), '-q']) },
     { id: 'age', group: set, name: `tar c | age -r [${set}]`, op: 'create', rate: perFile, needs: ['age', 'tar'],
       run: () => exec('sh', ['-c', `tar cf - -C "${src()}" . | age -r ${ctx.ageRecipient} -o "${tarAge()}"`]) },
     { id: 'dare', group: set, name: `dare list [${set}]`, op: 'list',
-      run: () => exec(NODE, [DARE, 'list', arch(), ...keys]) },
+      run: () => exec(NODE, [DARE, 'list', arch(), '-i', f('dare.key')]) },
     { id: 'age', group: set, name: `age -d | tar t [${set}]`, op: 'list', needs: ['age', 'tar'],
       run: () => exec('sh', ['-c', `age -d -i "${f('age.key')}" "${tarAge()}" | tar tf - > /dev/null`]) },
     { id: 'dare', group: set, name: `dare extract all [${set}]`, op: 'extract all', rate: perFile, before: fresh('dare'),
-      run: () => exec(NODE, [DARE, 'extract', arch(), dest('dare'), ...keys, '-q']),
+      run: () => exec(NODE, [DARE, 'extract', arch(), dest('dare'), '-i', f('dare.key'), '-q']),
       check: () => sameTree(src(), dest('dare')) },
     { id: 'age', group: set, name: `age -d | tar x [${set}]`, op: 'extract all', rate: perFile, needs: ['age', 'tar'], before: fresh('age'),
       run: () => exec('sh', ['-c', `age -d -i "${f('age.key')}" "${tarAge()}" | tar xf - -C "${dest('age')}"`]) },
     { id: 'dare', group: set, name: `dare extract one [${set}]`, op: 'extract one', before: fresh('dare1'), oneOf: 'dare',
-      run: () => exec(NODE, [DARE, 'extract', arch(), dest('dare1'), '--file', data().one, ...keys, '-q']) },
+      run: () => exec(NODE, [DARE, 'extract', arch(), dest('dare1'), '--file', data().one, '-i', f('dare.key'), '-q']) },
     { id: 'age', group: set, name: `age -d | tar x one [${set}]`, op: 'extract one', needs: ['age', 'tar'], before: fresh('age1'), oneOf: 'age',
       run: () => exec('sh', ['-c', `age -d -i "${f('age.key')}" "${tarAge()}" | tar xf - -C "${dest('age1')}" "./${data().one}"`]) },
   ];
@@ -478,15 +477,36 @@ async function main() {
       }
     }
 
+    const date = new Date().toISOString();
+    const runNote = `median of ${RUNS}, ${date.slice(0, 10)}, node ${process.version}, ${machine.cpu} (${machine.cores} cores), ${machine.memoryGiB} GiB RAM, ${machine.platform} ${machine.release}`;
+    const sections = results.map(({ section, rows }) => ({
+      id: section.id, title: section.title, date, runs: RUNS, note: runNote,
+      rows: rows.map((r) => ({
+        id: r.id, name: r.name, op: r.op, status: r.status ?? 'ok', medianMs: r.medianMs, runsMs: r.runs,
+        mibPerS: r.mibPerS, rate: r.rateText, speedup: r.speedup, xFloor: r.xFloor, xParallelFloor: r.xParallelFloor, peakRssMiB: r.peakRssMiB,
+      })),
+    }));
+    // A run of some sections (BENCH_SECTIONS) keeps the other sections of the last results file.
+    const resultsFile = join(HERE, 'results', 'latest.json');
+    let merged = sections;
+    if (SECTION_ONLY && existsSync(resultsFile)) {
+      try {
+        const old = JSON.parse(readFileSync(resultsFile, 'utf8'));
+        const oldNote = `median of ${old.runs}, ${String(old.date).slice(0, 10)}, node ${old.node}, ${old.machine?.cpu} (${old.machine?.cores} cores)`;
+        merged = SECTIONS.map((x) => sections.find((n) => n.id === x.id) ?? old.sections?.find((o) => o.id === x.id)).filter(Boolean)
+          .map((x) => ({ ...x, note: x.note ?? oldNote }));
+      } catch { /* unreadable: keep only this run */ }
+    }
+
     // Table
     const header = ['', 'op', 'median', 'rate', 'x floor', 'x par. floor', 'peak RSS'];
     const lines = [];
-    for (const { section, rows } of results) {
-      lines.push({ title: section.title });
-      for (const r of rows) {
-        lines.push(r.medianMs === undefined
-          ? [r.name, r.op ?? '', r.status ?? 'no result', '', '', '', '']
-          : [r.name, r.op, fmtMs(r.medianMs), r.rateText, r.xFloor?.toFixed(2) ?? '', r.xParallelFloor?.toFixed(2) ?? '', r.peakRssMiB ? `${r.peakRssMiB.toFixed(1)} MiB` : '?']);
+    for (const section of merged) {
+      lines.push({ title: `${section.title} (${section.note ?? ''})` });
+      for (const r of section.rows) {
+        lines.push(r.medianMs === undefined || r.medianMs === null
+          ? [r.name, r.op ?? '', r.status === 'ok' ? 'no result' : String(r.status).slice(0, 100), '', '', '', '']
+          : [r.name, r.op, fmtMs(r.medianMs), r.rate ?? '', r.xFloor?.toFixed(2) ?? '', r.xParallelFloor?.toFixed(2) ?? '', r.peakRssMiB ? `${r.peakRssMiB.toFixed(1)} MiB` : '?']);
       }
     }
     const widths = header.map((h, i) => Math.max(h.length, ...lines.filter(Array.isArray).map((l) => String(l[i]).length)));
@@ -495,24 +515,13 @@ async function main() {
     for (const l of lines) console.log(Array.isArray(l) ? pad(l) : `-- ${l.title}`);
 
     const md = [`| ${header.map((h) => h || 'command').join(' | ')} |`, `|${header.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`];
-    for (const l of lines) md.push(Array.isArray(l) ? `| ${l.join(' | ')} |` : `| **${l.title}** | | | | | | |`);
-    const date = new Date().toISOString();
-    const note = `${SIZE_MIB} MiB, median of ${RUNS}, ${date.slice(0, 10)}, node ${process.version}, ${machine.cpu} (${machine.cores} cores), ${machine.memoryGiB} GiB RAM, ${machine.platform} ${machine.release}`;
+    for (const l of lines) md.push(Array.isArray(l) ? `| ${l.map((c) => String(c).replaceAll('|', '\\|')).join(' | ')} |` : `| **${l.title}** | | | | | | |`);
 
     mkdirSync(join(HERE, 'results'), { recursive: true });
-    const json = {
-      date, node: process.version, sizeMiB: SIZE_MIB, runs: RUNS, machine, rssSource: GNU_TIME ? 'gnu-time' : 'proc-vmhwm',
-      sections: results.map(({ section, rows }) => ({
-        id: section.id, title: section.title,
-        rows: rows.map((r) => ({
-          id: r.id, name: r.name, op: r.op, status: r.status ?? 'ok', medianMs: r.medianMs, runsMs: r.runs,
-          mibPerS: r.mibPerS, rate: r.rateText, speedup: r.speedup, xFloor: r.xFloor, xParallelFloor: r.xParallelFloor, peakRssMiB: r.peakRssMiB,
-        })),
-      })),
-    };
-    writeFileSync(join(HERE, 'results', 'latest.json'), JSON.stringify(json, null, 2) + '\n');
-    writeFileSync(join(HERE, 'results', 'latest.md'), `${note}\n\n${md.join('\n')}\n`);
-    console.log(`\n${note}\nwritten: bench/results/latest.json, bench/results/latest.md`);
+    const json = { date, node: process.version, sizeMiB: SIZE_MIB, machine, rssSource: GNU_TIME ? 'gnu-time' : 'proc-vmhwm', sections: merged };
+    writeFileSync(resultsFile, JSON.stringify(json, null, 2) + '\n');
+    writeFileSync(join(HERE, 'results', 'latest.md'), `${md.join('\n')}\n`);
+    console.log('\nwritten: bench/results/latest.json, bench/results/latest.md');
   } finally {
     cleanup();
   }
