@@ -97,19 +97,22 @@ describe('dare log append - as a long-running session', () => {
     expect(v.code, v.stderr).toBe(0);
     expect(v.stdout).toMatch(/: ok: 5 entries, tree ok, macs ok, signed through entry 5 by \S+ \(trusted\)\n$/);
     expect(run.child.exitCode).toBeNull();
-    // More lines, and SIGTERM right away: what was written before the signal is kept.
-    await run.write('line 6\nline 7\n');
-    await run.write('line 8 has no newline yet');
+    // A burst far larger than the pipe (64 KiB) and SIGTERM as soon as its last byte is in
+    // the pipe: the process is still writing entries, lines are still unread in the pipe,
+    // and they are all kept.
+    const burst = Array.from({ length: 12_000 }, (_, i) => `burst ${i + 1}`);
+    await run.write(`${burst.join('\n')}\n`);
+    await run.write('last line has no newline');
     run.child.kill('SIGTERM');
     const e = await run.exited;
-    expect(e.stderr).toMatch(/^dare: note: stopped by SIGTERM: the session was finished and synced; the unended last line \(25 bytes\) is an entry; stdin was still open/);
-    expect(e.stdout).toBe(`${log}: appended entries 1-8, signed\n`);
+    expect(e.stderr).toMatch(/^dare: note: stopped by SIGTERM: the session was finished and synced; the unended last line \(24 bytes\) is an entry; stdin was still open/);
+    expect(e.stdout).toBe(`${log}: appended entries 1-12006, signed\n`);
     // Died of the signal once done (a shell reports 143); the handlers were removed first.
     expect(e.signal).toBe('SIGTERM');
-    expect(await shown(log)).toEqual(['line 1', 'line 2', 'line 3', 'line 4', 'line 5', 'line 6', 'line 7', 'line 8 has no newline yet']);
+    expect(await shown(log)).toEqual(['line 1', 'line 2', 'line 3', 'line 4', 'line 5', ...burst, 'last line has no newline']);
     const v2 = await dare(['log', 'verify', log, '--signer', p('alice.pub'), '-i', p('alice.key')]);
     expect(v2.code, v2.stderr).toBe(0);
-    expect(v2.stdout).toMatch(/8 entries, .*signed through entry 8/);
+    expect(v2.stdout).toMatch(/12006 entries, .*signed through entry 12006/);
   });
 
   it('SIGINT and SIGHUP finish the same way; --json reports the signal and the checkpoints', async () => {

@@ -69,7 +69,7 @@ export const DEFAULT_SYNC: SyncPolicy = { idleMs: 250, maxDelayMs: 1000, entries
 
 /** After a stop signal, stdin is still read while lines keep coming, so what was already in the pipe is kept. */
 export const DRAIN_IDLE_MS = 100;
-export const DRAIN_MAX_MS = 2000;
+export const DRAIN_MAX_MS = 5000;
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 export type StopSignal = (typeof STOP_SIGNALS)[number];
 
