@@ -5,7 +5,7 @@
  */
 export { LOG_CONTENT_TYPE, MAX_ENTRY_BYTES } from './format.js';
 export { LogWriter } from './writer.js';
-export type { LogCreateOptions, LogOpenOptions, LogAppendOptions, LogSession } from './writer.js';
+export type { LogCreateOptions, LogOpenOptions, LogAppendOptions, LogSession, LogCheckpoint } from './writer.js';
 export { LogReader } from './reader.js';
 export type { LogReadOptions, LogEntry, LogVerifyReport } from './reader.js';
 export {
