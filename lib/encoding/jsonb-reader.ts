@@ -131,6 +131,12 @@ export class Assembler {
         return this.separator(3, 4, '":"');
       case 'string':
       case 'binary':
+        if (h.final) {
+          // One chunk (the common case): no pending item to assemble.
+          if (this.limits.maxChunks < 1) fail('LIMIT_EXCEEDED', `more than ${this.limits.maxChunks} chunks in one item`);
+          this.valueBytes += data.length;
+          return this.item(h.kind === 'string' ? decodeUtf8(data) : data);
+        }
         this.pending = { kind: h.kind, parts: [], total: 0 };
         this.chunks = 0;
         return this.chunk(h, data);

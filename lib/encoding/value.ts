@@ -50,6 +50,10 @@ export const DEFAULT_STREAM_MAX_VALUE_BYTES = 64 * 1024 * 1024;
 
 /** Fills in defaults; in-memory readers need no byte limits (the input bounds them). */
 export function resolveLimits(limits: DecodeLimits | undefined, stream: boolean): ResolvedLimits {
+  // The common case (no limits given) needs no checks: one shared object per reader kind.
+  if (limits === undefined || (limits.maxDepth === undefined && limits.maxItemBytes === undefined && limits.maxChunks === undefined && limits.maxValueBytes === undefined)) {
+    return stream ? STREAM_DEFAULTS : MEMORY_DEFAULTS;
+  }
   const r: ResolvedLimits = {
     maxDepth: limits?.maxDepth ?? DEFAULT_MAX_DEPTH,
     maxItemBytes: limits?.maxItemBytes ?? (stream ? DEFAULT_STREAM_MAX_ITEM_BYTES : Infinity),
@@ -61,6 +65,11 @@ export function resolveLimits(limits: DecodeLimits | undefined, stream: boolean)
   }
   return r;
 }
+
+const MEMORY_DEFAULTS: ResolvedLimits = Object.freeze({ maxDepth: DEFAULT_MAX_DEPTH, maxItemBytes: Infinity, maxChunks: DEFAULT_MAX_CHUNKS, maxValueBytes: Infinity });
+const STREAM_DEFAULTS: ResolvedLimits = Object.freeze({
+  maxDepth: DEFAULT_MAX_DEPTH, maxItemBytes: DEFAULT_STREAM_MAX_ITEM_BYTES, maxChunks: DEFAULT_MAX_CHUNKS, maxValueBytes: DEFAULT_STREAM_MAX_VALUE_BYTES,
+});
 
 export function isJsonObject(v: JsonValue | undefined): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
@@ -111,6 +120,18 @@ const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /** Decodes UTF-8 string content (a leading U+FEFF is kept); MALFORMED on invalid UTF-8. */
 export function decodeUtf8(b: Uint8Array): string {
+  // Short ASCII (keys, algorithm names, kids) by hand: TextDecoder costs a native call.
+  const n = b.length;
+  if (n <= 32) {
+    let s = '';
+    let i = 0;
+    for (; i < n; i++) {
+      const c = b[i] as number;
+      if (c >= 0x80) break;
+      s += String.fromCharCode(c);
+    }
+    if (i === n) return s;
+  }
   try {
     return strictDecoder.decode(b);
   } catch (e) {
