@@ -14,7 +14,7 @@ import { DareError } from './errors.js';
 import { JsonBStreamReader } from './encoding/jsonb-stream.js';
 import { isWhitespace } from './encoding/jsonb-head.js';
 import { isJsonObject, type JsonObject } from './encoding/value.js';
-import { fromUtf8 } from './internal/bytes.js';
+import { collectBytes, fromUtf8 } from './internal/bytes.js';
 import { keyFingerprint } from './udf/index.js';
 import type { RandomAccessReader } from './encoding/jbcd.js';
 import { FileReader } from './platform/file.js';
@@ -470,22 +470,6 @@ export const NOT_DARE_MESSAGE = 'not a DARE file (neither an envelope, a sequenc
 /** Most bytes a key file or a public key file may have. */
 const MAX_KEY_TEXT = 1 << 20;
 
-async function collect(source: AsyncIterable<Uint8Array>, max: number): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  for await (const c of source) {
-    n += c.length;
-    if (n > max) throw new DareError('LIMIT_EXCEEDED', `a key file is at most ${max} bytes`);
-    parts.push(c);
-  }
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 /** Splits a source into its first bytes and a source that still yields all of them. */
 async function peek(source: AsyncIterable<Uint8Array>, n: number): Promise<{ head: Uint8Array; source: AsyncIterable<Uint8Array> }> {
@@ -542,7 +526,7 @@ export async function inspectStream(source: AsyncIterable<Uint8Array>, options: 
     {
       let text: string;
       try {
-        text = fromUtf8(await collect(all, MAX_KEY_TEXT));
+        text = fromUtf8(await collectBytes(all, MAX_KEY_TEXT, 'a key file'));
       } catch (e) {
         if (e instanceof DareError) throw e;
         throw new DareError('KEY_INVALID', 'key file: not utf-8 text', { cause: e });

@@ -9,7 +9,7 @@
  * @module
  */
 import { DareError } from '../errors.js';
-import { equalBytes } from '../internal/bytes.js';
+import { collectBytes, equalBytes } from '../internal/bytes.js';
 import type { RandomAccessReader } from '../encoding/jbcd.js';
 import { checkSignatures, type SignatureCheck } from '../envelope/signatures.js';
 import type { VerificationKey } from '../keys/types.js';
@@ -66,7 +66,7 @@ export class ArchiveReader {
         const o = await opened(seq, last);
         if (frameRole(o.contentMeta, true, `frame ${last.index}`).role === 'index') {
           const out: { digest?: Uint8Array } = {};
-          const bytes = await collect(seq.payload(o, out), MAX_INDEX_BYTES, `the index (frame ${last.index})`);
+          const bytes = await collectBytes(seq.payload(o, out), MAX_INDEX_BYTES, `the index (frame ${last.index})`);
           const live = new Map(decodeIndex(bytes).map((e) => [e.path, e]));
           return new ArchiveReader(seq, true, live, out.digest);
         }
@@ -218,13 +218,3 @@ async function scan(seq: SequenceReader): Promise<Map<string, IndexEntry>> {
   return live;
 }
 
-async function collect(source: AsyncIterable<Uint8Array>, max: number, what: string): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  for await (const p of source) {
-    n += p.length;
-    if (n > max) throw new DareError('LIMIT_EXCEEDED', `${what} is larger than ${max} bytes`);
-    parts.push(p);
-  }
-  return Buffer.concat(parts);
-}

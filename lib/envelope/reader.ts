@@ -13,7 +13,7 @@ import { getBackend } from '../crypto/backend-select.js';
 import type { Hasher, StreamCipher } from '../crypto/backend.js';
 import { JsonBStreamReader } from '../encoding/jsonb-stream.js';
 import { decodeJsonB } from '../encoding/jsonb-reader.js';
-import { equalBytes } from '../internal/bytes.js';
+import { collectBytes, equalBytes } from '../internal/bytes.js';
 import type { DecryptionKey, VerificationKey } from '../keys/types.js';
 import { decodeContentMeta, type ContentMeta } from './content-meta.js';
 import { decodeEds, splitEds, type EdsContext } from './eds.js';
@@ -245,17 +245,6 @@ export async function decodeEnvelopeBytes(bytes: Uint8Array, options: DecodeOpti
   }
   const reader = new EnvelopeReader(one(), options);
   const info = await reader.open();
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  for await (const p of reader.payload()) {
-    parts.push(p);
-    n += p.length;
-  }
-  const payload = new Uint8Array(n);
-  let off = 0;
-  for (const p of parts) {
-    payload.set(p, off);
-    off += p.length;
-  }
+  const payload = await collectBytes(reader.payload());
   return { info, payload, result: reader.result };
 }

@@ -4,6 +4,7 @@
  * (noble's `abytes` convention: TypeError for a wrong type, RangeError for a wrong length).
  * @module
  */
+import { DareError } from '../errors.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -27,6 +28,21 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
     o += p.length;
   }
   return out;
+}
+
+/**
+ * Reads a whole (small) source into one array; more than `max` bytes is LIMIT_EXCEEDED,
+ * raised before the excess is kept, with `what` naming the data in the message.
+ */
+export async function collectBytes(source: AsyncIterable<Uint8Array>, max = Number.MAX_SAFE_INTEGER, what = 'the data'): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  for await (const p of source) {
+    n += p.length;
+    if (n > max) throw new DareError('LIMIT_EXCEEDED', `${what} is larger than ${max} bytes`);
+    parts.push(p);
+  }
+  return concatBytes(...parts);
 }
 
 /** Constant-time equality for MACs and tags: the time depends only on the lengths. */

@@ -9,7 +9,7 @@ import { DareError } from '../errors.js';
 import { getBackend } from '../crypto/backend-select.js';
 import { decodeJsonB } from '../encoding/jsonb-reader.js';
 import type { RandomAccessReader } from '../encoding/jbcd.js';
-import { equalBytes } from '../internal/bytes.js';
+import { collectBytes, equalBytes } from '../internal/bytes.js';
 import { FileReader } from '../platform/file.js';
 import type { DecryptionKey, VerificationKey } from '../keys/types.js';
 import { decodeContentMeta, type ContentMeta } from '../envelope/content-meta.js';
@@ -225,20 +225,7 @@ export class SequenceReader {
 
   /** The whole payload of a (small) frame. */
   async readPayload(frame: OpenedFrame, max = 64 << 20): Promise<Uint8Array> {
-    const parts: Uint8Array[] = [];
-    let n = 0;
-    for await (const p of this.payload(frame)) {
-      n += p.length;
-      if (n > max) throw new DareError('LIMIT_EXCEEDED', `frame ${frame.view.index}: payload larger than ${max} bytes`);
-      parts.push(p);
-    }
-    const out = new Uint8Array(n);
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
+    return collectBytes(this.payload(frame), max, `frame ${frame.view.index}: the payload`);
   }
 
   /** Checks a frame's signatures against the digest it signs (its apex in Merkle sequences). */
