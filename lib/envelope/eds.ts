@@ -35,6 +35,8 @@ export function encodeEds(prefix: Uint8Array, body: Uint8Array, ctx?: EdsContext
 
 /** The items of an EDS without decrypting: prefix, body and the tag when present. */
 export function splitEds(eds: Uint8Array): { prefix: Uint8Array; body: Uint8Array; tag?: Uint8Array } {
+  const fast = splitCanonical(eds);
+  if (fast !== undefined) return fast;
   // The items are a sequence of top-level JSON-B values; wrap them as an array to read them.
   let items: unknown;
   try {
@@ -47,6 +49,32 @@ export function splitEds(eds: Uint8Array): { prefix: Uint8Array; body: Uint8Arra
   }
   const [prefix, body, tag] = items as Uint8Array[];
   return { prefix: prefix as Uint8Array, body: body as Uint8Array, tag: tag !== undefined && tag.length > 0 ? tag : undefined };
+}
+
+/**
+ * The common case without a JSON-B decode: two or three one-chunk binary items back to back
+ * (what encodeEds writes). Undefined for anything else, which the general reader handles.
+ * The items are copies, as the general path's are (they do not share the caller's memory).
+ */
+function splitCanonical(eds: Uint8Array): { prefix: Uint8Array; body: Uint8Array; tag?: Uint8Array } | undefined {
+  const items: Uint8Array[] = [];
+  let pos = 0;
+  while (pos < eds.length) {
+    const t = eds[pos] as number;
+    // 0x88-0x8B: a final binary item with a 1, 2, 4 or 8-byte length.
+    if (t < 0x88 || t > 0x8b || items.length === 3) return undefined;
+    const w = 1 << (t & 3);
+    if (pos + 1 + w > eds.length) return undefined;
+    let len = 0;
+    for (let i = 1; i <= w; i++) len = len * 256 + (eds[pos + i] as number);
+    const start = pos + 1 + w;
+    if (len > eds.length - start) return undefined;
+    items.push(eds.slice(start, start + len));
+    pos = start + len;
+  }
+  if (items.length < 2) return undefined;
+  const [prefix, body, tag] = items as [Uint8Array, Uint8Array, Uint8Array | undefined];
+  return { prefix, body, tag: tag !== undefined && tag.length > 0 ? tag : undefined };
 }
 
 export interface DecodedEds {
