@@ -39,6 +39,8 @@ export function buildParser(argv: string[], io: Io): Argv {
 export async function run(argv: string[], io: Io): Promise<number> {
   const debug = argv.includes('--debug');
   argv = argv.map((a) => (a === '-' ? STDIO_TOKEN : a));
+  // yargs reads `--passphrase=VALUE` as false and drops VALUE: say so instead of ignoring it.
+  const inline = argv.find((a) => /^--passphrase=/.test(a) && !/^--passphrase=(true|false)$/.test(a));
   // A failed write to stdout (a full disk, a closed pipe) arrives as an 'error' event on the
   // next tick: catch it, so that it is an I/O error (exit 6) and never an unhandled event.
   let outputError: unknown;
@@ -49,6 +51,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (io.stderr.listenerCount('error') === 0) io.stderr.on('error', () => undefined);
   let code: number;
   try {
+    if (inline) throw new UsageError('--passphrase takes no value (a passphrase never goes on the command line): use --passphrase to be asked, --passphrase-file, --passphrase-fd, --passphrase-command or DARE_PASSPHRASE');
     let helpText = '';
     await buildParser(argv, io).parseAsync(argv, {}, (_err, _args, output) => {
       helpText = output;

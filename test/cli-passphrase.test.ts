@@ -152,6 +152,11 @@ describe('passphrase sources (real CLI, real scrypt)', () => {
     const two = await dare([...decodeArgs(), '--passphrase-file', p('pass.txt'), '--passphrase-command', 'echo x']);
     expect(two.code).toBe(2);
     expect(two.stderr).toMatch(/one passphrase source/);
+    // A passphrase on the command line is refused, not silently read as --passphrase=false.
+    const inline = await dare([...decodeArgs(), `--passphrase=${PASS}`]);
+    expect(inline.code).toBe(2);
+    expect(inline.stderr).toMatch(/--passphrase takes no value/);
+    expect(inline.stdout).toBe('');
   }, 30_000);
 
   it('every command that reads key files offers every source', async () => {
