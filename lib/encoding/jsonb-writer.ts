@@ -16,6 +16,7 @@
  * @module
  */
 import { type JsonValue, utf8Length } from './value.js';
+import { allocBytes } from '../platform/pool.js';
 
 /** Tag bytes of draft-hallambaker-jsonbcd-21 Tables 1 to 4 (base codes; add k for the length width). */
 export const JSONB = {
@@ -195,7 +196,7 @@ class ByteSink {
     const last = this.buf.subarray(0, this.pos);
     let n = last.length;
     for (const p of this.parts) n += p.length;
-    const out = new Uint8Array(n);
+    const out = allocBytes(n);
     let o = 0;
     for (const p of this.parts) {
       out.set(p, o);

@@ -11,6 +11,7 @@ import { getBackend } from '../crypto/backend-select.js';
 import { binaryChunkHeader } from '../encoding/jsonb-writer.js';
 import { decodeJsonB } from '../encoding/jsonb-reader.js';
 import { concatBytes, equalBytes } from '../internal/bytes.js';
+import { allocBytes } from '../platform/pool.js';
 import { deriveItemKeys, edsSalt } from './keyschedule.js';
 
 /** Context for encrypted EDS: the master key and the header Salt. */
@@ -19,18 +20,30 @@ export interface EdsContext {
   readonly salt: Uint8Array;
 }
 
-function item(bytes: Uint8Array): Uint8Array {
-  return concatBytes(binaryChunkHeader(bytes.length, true), bytes);
+/** The items as one array: binary item headers and bodies (from the small-array pool). */
+function items(...bodies: Uint8Array[]): Uint8Array {
+  const heads = bodies.map((b) => binaryChunkHeader(b.length, true));
+  let n = 0;
+  for (let i = 0; i < bodies.length; i++) n += (heads[i] as Uint8Array).length + (bodies[i] as Uint8Array).length;
+  const out = allocBytes(n);
+  let o = 0;
+  for (let i = 0; i < bodies.length; i++) {
+    out.set(heads[i] as Uint8Array, o);
+    o += (heads[i] as Uint8Array).length;
+    out.set(bodies[i] as Uint8Array, o);
+    o += (bodies[i] as Uint8Array).length;
+  }
+  return out;
 }
 
 /** Writes an EDS; encrypted and MAC'd when `ctx` is given, else plaintext with two items. */
 export function encodeEds(prefix: Uint8Array, body: Uint8Array, ctx?: EdsContext): { eds: Uint8Array; tag?: Uint8Array } {
-  if (ctx === undefined) return { eds: concatBytes(item(prefix), item(body)) };
+  if (ctx === undefined) return { eds: items(prefix, body) };
   const k = deriveItemKeys(ctx.master, edsSalt(prefix, ctx.salt));
   const backend = getBackend();
   const ciphertext = backend.aesCbcEncrypt(k.encryptionKey, k.iv, body);
   const tag = backend.hmac('sha256', k.macKey, ciphertext);
-  return { eds: concatBytes(item(prefix), item(ciphertext), item(tag)), tag };
+  return { eds: items(prefix, ciphertext, tag), tag };
 }
 
 /** The items of an EDS without decrypting: prefix, body and the tag when present. */

@@ -20,6 +20,7 @@ import {
 import type { HashAlgorithm, Hasher, HmacAlgorithm, StreamCipher, SymmetricBackend } from '../crypto/backend.js';
 import { aBytes } from '../internal/bytes.js';
 import { hmacSha256 } from '../crypto/sha256.js';
+import { allocBytes } from './pool.js';
 
 /** RFC 3394 §2.2.3.1 default initial value A6A6A6A6A6A6A6A6. */
 const KW_DEFAULT_IV = new Uint8Array([0xa6, 0xa6, 0xa6, 0xa6, 0xa6, 0xa6, 0xa6, 0xa6]);
@@ -32,7 +33,7 @@ function view(b: Uint8Array): Uint8Array {
 function concat2(a: Uint8Array, b: Uint8Array): Uint8Array {
   if (b.length === 0) return view(a);
   if (a.length === 0) return view(b);
-  const out = new Uint8Array(a.length + b.length);
+  const out = allocBytes(a.length + b.length);
   out.set(a, 0);
   out.set(b, a.length);
   return out;

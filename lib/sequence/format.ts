@@ -49,8 +49,15 @@ export function encodeTrailerRecord(t: DareTrailer): Uint8Array {
  */
 export function frameDigest(headerRecord: Uint8Array, payloadDigest: Uint8Array): Uint8Array {
   const b = getBackend();
-  return b.hash('sha512', concatBytes(b.hash('sha512', headerRecord), payloadDigest));
+  const h = b.hash('sha512', headerRecord);
+  if (h.length !== 64 || payloadDigest.length !== 64) return b.hash('sha512', concatBytes(h, payloadDigest));
+  // One module scratch, not a fresh 128-byte array per frame (see platform/pool.ts).
+  fdScratch.set(h, 0);
+  fdScratch.set(payloadDigest, 64);
+  return b.hash('sha512', fdScratch);
 }
+
+const fdScratch = new Uint8Array(128);
 
 /** SHA-512 of the empty string: the PayloadDigest of a frame without payload. */
 export function emptyDigest(): Uint8Array {

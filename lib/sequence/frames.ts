@@ -10,6 +10,7 @@ import { decodeJsonB } from '../encoding/jsonb-reader.js';
 import { previousFrameStart, readFrame, readRecord, type RandomAccessReader, type RecordInfo } from '../encoding/jbcd.js';
 import { parseHeader, parseTrailer, type DareHeader, type DareTrailer } from '../envelope/schema.js';
 import { previousFrame } from './positions.js';
+import { copyBytes } from '../platform/pool.js';
 
 /** A frame as found in the file: where it is, its header and trailer. */
 export interface FrameView {
@@ -40,7 +41,7 @@ export async function readFrameView(r: RandomAccessReader, position: number): Pr
   if (h === undefined) throw new DareError('HEADER_MALFORMED', `frame at offset ${position} has no header record`);
   if (f.records.length > 3) throw new DareError('HEADER_MALFORMED', `frame at offset ${position} has ${f.records.length} records`);
   if (h.length > 16 << 20) throw new DareError('LIMIT_EXCEEDED', `frame header at offset ${position} is larger than 16 MiB`);
-  const headerRecord = (await readRecord(r, h)).slice();
+  const headerRecord = copyBytes(await readRecord(r, h));
   const header = parseHeader(decodeRecord(headerRecord, `header of the frame at offset ${position}`));
   let trailer: DareTrailer | undefined;
   if (t !== undefined && t.length > 0) {
