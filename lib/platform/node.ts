@@ -20,7 +20,7 @@ import {
 import type { HashAlgorithm, Hasher, HmacAlgorithm, StreamCipher, SymmetricBackend } from '../crypto/backend.js';
 import { aBytes } from '../internal/bytes.js';
 import { hmacSha256 } from '../crypto/sha256.js';
-import { allocBytes } from './pool.js';
+import { allocBytes, copyBytes } from './pool.js';
 
 /** RFC 3394 §2.2.3.1 default initial value A6A6A6A6A6A6A6A6. */
 const KW_DEFAULT_IV = new Uint8Array([0xa6, 0xa6, 0xa6, 0xa6, 0xa6, 0xa6, 0xa6, 0xa6]);
@@ -53,6 +53,43 @@ class NodeHasher implements Hasher {
     return view(this.#h.digest());
   }
 }
+
+/**
+ * A hash that is often fed one small chunk (a sequence frame's payload): the chunk is held
+ * (copied, from the small-array pool) and hashed with one-shot `crypto.hash` at digest(),
+ * which costs less than a Hash object; a second chunk or a large one moves to a Hash object.
+ */
+class LazyHasher implements Hasher {
+  readonly #alg: HashAlgorithm;
+  #first: Uint8Array | undefined;
+  #h: Hash | undefined;
+  #done = false;
+  constructor(alg: HashAlgorithm) {
+    this.#alg = alg;
+  }
+  update(data: Uint8Array): Hasher {
+    aBytes(data, 'data');
+    if (this.#done) throw new TypeError('digest() was already called');
+    if (this.#h) this.#h.update(data);
+    else if (this.#first === undefined && data.length <= 4096) this.#first = copyBytes(data);
+    else {
+      const h = createHash(this.#alg);
+      if (this.#first !== undefined) h.update(this.#first);
+      h.update(data);
+      this.#first = undefined;
+      this.#h = h;
+    }
+    return this;
+  }
+  digest(): Uint8Array {
+    if (this.#done) throw new TypeError('digest() was already called');
+    this.#done = true;
+    if (this.#h) return view(this.#h.digest());
+    return view((oneShot as NonNullable<typeof oneShot>)(this.#alg, this.#first ?? EMPTY, 'buffer'));
+  }
+}
+
+const EMPTY = new Uint8Array(0);
 
 class NodeCbcEncryptor implements StreamCipher {
   readonly #c: Cipher;
@@ -232,7 +269,7 @@ export const nodeBackend: SymmetricBackend = Object.freeze({
   hash,
   createHash(alg: HashAlgorithm): Hasher {
     checkHashAlgorithm(alg);
-    return new NodeHasher(createHash(alg));
+    return oneShot ? new LazyHasher(alg) : new NodeHasher(createHash(alg));
   },
   hmac,
   createHmac(alg: HmacAlgorithm, key: Uint8Array): Hasher {
