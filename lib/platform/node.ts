@@ -19,7 +19,6 @@ import {
 } from '../crypto/backend.js';
 import type { HashAlgorithm, Hasher, HmacAlgorithm, StreamCipher, SymmetricBackend } from '../crypto/backend.js';
 import { aBytes } from '../internal/bytes.js';
-import { hmacSha256 } from '../crypto/sha256.js';
 import { allocBytes, copyBytes } from './pool.js';
 
 /** RFC 3394 §2.2.3.1 default initial value A6A6A6A6A6A6A6A6. */
@@ -139,55 +138,7 @@ function hmac(alg: HmacAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array
   checkHmacAlgorithm(alg);
   aBytes(key, 'key');
   aBytes(data, 'data');
-  // Short HMAC-SHA-256 (tags of EDS, MACs of digests) in JavaScript: a few compressions
-  // cost less than a native Hmac object's setup.
-  if (alg === 'sha256' && key.length <= 64 && data.length <= SHORT_HMAC) return hmacSha256(key, data);
   return view(createHmac(alg, key).update(data).digest());
-}
-
-/** Longest message an HMAC-SHA-256 is computed in JavaScript (5 compressions with the key's). */
-const SHORT_HMAC = 192;
-
-/**
- * HMAC-SHA-256 of a short message in JavaScript, buffered; past SHORT_HMAC bytes it
- * moves to a native Hmac (payload MACs over a digest and a few tags stay short).
- */
-class ShortHmac implements Hasher {
-  readonly #key: Uint8Array;
-  #parts: Uint8Array[] | undefined = [];
-  #length = 0;
-  #native: Hmac | undefined;
-  #done = false;
-  constructor(key: Uint8Array) {
-    this.#key = key.slice();
-  }
-  update(data: Uint8Array): Hasher {
-    aBytes(data, 'data');
-    if (this.#done) throw new TypeError('digest() was already called');
-    if (this.#native) {
-      this.#native.update(data);
-      return this;
-    }
-    const parts = this.#parts as Uint8Array[];
-    this.#length += data.length;
-    if (this.#length <= SHORT_HMAC) parts.push(data.slice());
-    else {
-      const h = createHmac('sha256', this.#key);
-      for (const p of parts) h.update(p);
-      h.update(data);
-      this.#native = h;
-      this.#parts = undefined;
-    }
-    return this;
-  }
-  digest(): Uint8Array {
-    if (this.#done) throw new TypeError('digest() was already called');
-    this.#done = true;
-    if (this.#native) return view(this.#native.digest());
-    const parts = this.#parts as Uint8Array[];
-    this.#parts = undefined;
-    return hmacSha256(this.#key, ...parts);
-  }
 }
 
 function aesCbcEncrypt(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array): Uint8Array {
@@ -275,7 +226,6 @@ export const nodeBackend: SymmetricBackend = Object.freeze({
   createHmac(alg: HmacAlgorithm, key: Uint8Array): Hasher {
     checkHmacAlgorithm(alg);
     aBytes(key, 'key');
-    if (alg === 'sha256' && key.length <= 64) return new ShortHmac(key);
     return new NodeHasher(createHmac(alg, key));
   },
   aesCbcEncrypt,
