@@ -32,7 +32,7 @@ export { SequenceReader } from './sequence/reader.js';
 export type { SequenceReadOptions, OpenedFrame } from './sequence/reader.js';
 export type { FrameView } from './sequence/frames.js';
 export { verifySequence } from './sequence/verify.js';
-export type { VerifyReport as SequenceVerifyReport } from './sequence/verify.js';
+export type { VerifyReport as SequenceVerifyReport, VerifyOptions as SequenceVerifyOptions } from './sequence/verify.js';
 export { SEQUENCE_TYPES, DIGEST_SCHEME } from './sequence/format.js';
 export type { SequenceType } from './sequence/format.js';
 export type { SequencePolicy } from './sequence/policy.js';

@@ -8,7 +8,7 @@
 import { DareError } from '../errors.js';
 import { SequenceReader, type SequenceReadOptions } from '../sequence/reader.js';
 import type { FrameView } from '../sequence/frames.js';
-import { verifySequence, type VerifyReport } from '../sequence/verify.js';
+import { verifySequence, type VerifyOptions, type VerifyReport } from '../sequence/verify.js';
 import type { SequencePolicy } from '../sequence/policy.js';
 import { checkEntryNumber, MAX_ENTRY_BYTES } from './format.js';
 import { assertLogHeader } from './writer.js';
@@ -110,12 +110,13 @@ export class LogReader {
    * frame must carry a trusted signature over the apex. A torn tail is reported in
    * `tornBytes`, not an error here.
    */
-  async verify(onEntry?: (index: number) => void): Promise<LogVerifyReport> {
-    let meta = 0;
-    const report = await verifySequence(this.sequence, (i, view) => {
-      if (view.isMeta) meta++;
-      else if (i > 0) onEntry?.(i);
+  async verify(onEntry?: (index: number) => void, options: Omit<VerifyOptions, 'onFrame'> = {}): Promise<LogVerifyReport> {
+    const report = await verifySequence(this.sequence, {
+      ...options,
+      onFrame: (i, isMeta) => {
+        if (!isMeta && i > 0) onEntry?.(i);
+      },
     });
-    return { ...report, entries: report.frames - 1 - meta, lastEntry: this.lastEntry };
+    return { ...report, entries: report.frames - 1 - report.metaFrames, lastEntry: this.lastEntry };
   }
 }

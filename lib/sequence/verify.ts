@@ -4,17 +4,27 @@
  * chain or the Merkle tree recomputed from the frame digests, and every signature. With
  * trusted signers, the last frame must carry a trusted signature over the apex, so
  * every frame is covered by it. Reads each payload once; writes nothing.
+ *
+ * A large Merkle sequence read from a file is split into consecutive ranges verified at
+ * once on several threads (docs/FORMAT.md §8, "Parallel verification"). A range that
+ * starts at frame a > 0 starts its tree from the TreeNodes stored in the frontier frames
+ * of a - 1, and reports what it started from; the ranges are accepted only when each
+ * one starts where the one before it ends (file offset), from the frontier nodes and
+ * positions that range recomputed. So every value is recomputed from frame 0, as in
+ * one pass, and stored values are never trusted.
  * @module
  */
 import { DareError } from '../errors.js';
 import { equalBytes } from '../internal/bytes.js';
 import type { SignatureCheck } from '../envelope/signatures.js';
+import { getBackend } from '../crypto/backend-select.js';
+import { availableThreads, runVerifyWorker } from '../platform/threads.js';
+import { FileReader } from '../platform/file.js';
 import { frameDigest } from './format.js';
 import { MerkleFrontier } from './merkle.js';
 import { Chain } from './chain.js';
 import { previousFrame, treeFrontierFrames } from './positions.js';
 import type { SequenceReader } from './reader.js';
-import type { FrameView } from './frames.js';
 
 export interface VerifyReport {
   readonly frames: number;
@@ -23,6 +33,8 @@ export interface VerifyReport {
   readonly authenticated: number;
   /** Frames that are encrypted but no key opened them (digest checked only). */
   readonly unopened: number;
+  /** Meta frames (sequence bookkeeping, not entries). */
+  readonly metaFrames: number;
   /** True when chain/tree values were recomputed and matched (our digest scheme). */
   readonly structureChecked: boolean;
   readonly signatures: readonly (SignatureCheck & { frame: number })[];
@@ -30,22 +42,85 @@ export interface VerifyReport {
   readonly apex?: Uint8Array;
   /** Index of the last frame carrying a valid signature, or -1. */
   readonly lastSigned: number;
+  /** Threads the frames were verified on. */
+  readonly threads: number;
 }
 
-export async function verifySequence(reader: SequenceReader, onFrame?: (index: number, view: FrameView) => void): Promise<VerifyReport> {
+export interface VerifyOptions {
+  /** Called once per frame verified; with several threads, not in frame order. */
+  onFrame?: (index: number, isMeta: boolean) => void;
+  /**
+   * Most threads to verify on (default: the cores available, at most 4). Only Merkle
+   * sequences read from a file are split; 1 verifies on this thread only.
+   */
+  threads?: number;
+  /** Fewest frames a thread gets (default 20,000: below that a thread's start-up costs more than it saves). */
+  minFramesPerThread?: number;
+}
+
+/** What one range of frames verified to; the start and end state let ranges be joined. */
+export interface RangeReport {
+  readonly from: number;
+  readonly to: number;
+  /** File offset of frame `from`, and the end of frame `to`. */
+  readonly startPosition: number;
+  readonly endPosition: number;
+  readonly frames: number;
+  readonly authenticated: number;
+  readonly unopened: number;
+  readonly metaFrames: number;
+  readonly signatures: (SignatureCheck & { frame: number })[];
+  readonly lastSigned: number;
+  /** Last frame with a trusted signature over a TreeDigest/ChainDigest recomputed here. */
+  readonly lastCovered: number;
+  readonly apex?: Uint8Array;
+  /** Merkle frontier nodes and positions of treeFrontierFrames(from - 1) the range started from (from > 0). */
+  readonly startNodes?: Uint8Array[];
+  readonly startPositions?: number[];
+  /** The same after frame `to`, as recomputed here. */
+  readonly endNodes?: Uint8Array[];
+  readonly endPositions?: number[];
+}
+
+/** Verifies frames from..to (inclusive) of `reader`; see {@link verifySequence}. */
+export async function verifyRange(reader: SequenceReader, from: number, to: number, onFrame?: (index: number, isMeta: boolean) => void): Promise<RangeReport> {
   const checkable = reader.checkable;
-  const frontier = reader.type === 'Merkle' && checkable ? new MerkleFrontier() : undefined;
-  const chain = reader.type === 'Chain' && checkable ? new Chain() : undefined;
+  const merkle = reader.type === 'Merkle' && checkable;
+  let frontier: MerkleFrontier | undefined;
   const positions = new Map<number, number>();
+  let startNodes: Uint8Array[] | undefined;
+  let startPositions: number[] | undefined;
+  if (merkle && from > 0) {
+    // Start from the stored TreeNodes of the frontier frames; the caller checks them
+    // against what the range before this one recomputed.
+    const frames = treeFrontierFrames(from - 1);
+    const views = [];
+    for (const f of frames) views.push(await reader.frame(f));
+    startNodes = views.map((v) => {
+      if (!v.trailer?.treeNode) throw new DareError('MERKLE_MISMATCH', `frame ${v.index}: no tree node`);
+      return v.trailer.treeNode;
+    });
+    startPositions = views.map((v) => v.position);
+    for (const v of views) positions.set(v.index, v.position);
+    frontier = MerkleFrontier.fromNodes(from, startNodes);
+  } else if (merkle) {
+    frontier = new MerkleFrontier();
+  } else if (from > 0) {
+    throw new RangeError('only Merkle sequences are verified in ranges');
+  }
+  const chain = reader.type === 'Chain' && checkable ? new Chain() : undefined;
   const signatures: (SignatureCheck & { frame: number })[] = [];
   let authenticated = 0;
   let unopened = 0;
+  let metaFrames = 0;
   let count = 0;
   let lastSigned = -1;
-  let apex: Uint8Array | undefined;
-  /** Last frame with a trusted signature over a TreeDigest/ChainDigest recomputed here. */
   let lastCovered = -1;
-  for await (const view of reader.frames()) {
+  let apex: Uint8Array | undefined;
+  let startPosition = -1;
+  let endPosition = -1;
+  for await (const view of reader.frames(from)) {
+    if (startPosition < 0) startPosition = view.position;
     reader.checkPosition(view, positions, previousFrame);
     positions.set(view.index, view.position);
     // Keep only what a later TreePosition can name (the frontier frames, as the writer
@@ -92,16 +167,91 @@ export async function verifySequence(reader: SequenceReader, onFrame?: (index: n
       if (s.status === 'valid' && s.trusted && covers) lastCovered = view.index;
     }
     count++;
-    onFrame?.(view.index, view);
+    if (view.isMeta) metaFrames++;
+    onFrame?.(view.index, view.isMeta);
+    endPosition = view.end;
+    // At the sequence's last frame the loop ends by itself, after frames() has checked
+    // that it is the tail found from the end.
+    if (view.index >= to && view.index < reader.last.index) break;
   }
+  const end = from + count - 1;
+  return {
+    from, to: end, startPosition, endPosition, frames: count, authenticated, unopened, metaFrames, signatures, lastSigned, lastCovered, apex,
+    startNodes, startPositions,
+    endNodes: frontier?.nodes(),
+    endPositions: frontier ? treeFrontierFrames(end).map((f) => positions.get(f) ?? -1) : undefined,
+  };
+}
+
+const sameList = <T>(a: readonly T[] | undefined, b: readonly T[] | undefined, eq: (x: T, y: T) => boolean): boolean =>
+  a !== undefined && b !== undefined && a.length === b.length && a.every((x, i) => eq(x, b[i] as T));
+
+/** Joins consecutive range reports; MERKLE_MISMATCH or SEQUENCE_ORDER when one does not start where the one before ends. */
+function joinRanges(ranges: readonly RangeReport[]): RangeReport {
+  let acc = ranges[0] as RangeReport;
+  for (const r of ranges.slice(1)) {
+    if (r.from !== acc.to + 1 || r.startPosition !== acc.endPosition) {
+      throw new DareError('SEQUENCE_ORDER', `frame ${r.from} found by its TreePosition links is not the frame that follows frame ${acc.to} (offset ${r.startPosition}, expected ${acc.endPosition})`);
+    }
+    if (!sameList(r.startNodes, acc.endNodes, equalBytes) || !sameList(r.startPositions, acc.endPositions, (x, y) => x === y)) {
+      throw new DareError('MERKLE_MISMATCH', `the tree nodes stored in the frontier frames of frame ${acc.to} are not the ones recomputed from the frames`);
+    }
+    acc = {
+      ...r,
+      from: acc.from, startPosition: acc.startPosition, startNodes: acc.startNodes, startPositions: acc.startPositions,
+      frames: acc.frames + r.frames, authenticated: acc.authenticated + r.authenticated, unopened: acc.unopened + r.unopened,
+      metaFrames: acc.metaFrames + r.metaFrames, signatures: [...acc.signatures, ...r.signatures],
+      lastSigned: Math.max(acc.lastSigned, r.lastSigned), lastCovered: Math.max(acc.lastCovered, r.lastCovered),
+    };
+  }
+  return acc;
+}
+
+/** How many threads to verify `reader` on. */
+function threadsFor(reader: SequenceReader, options: VerifyOptions): number {
+  const frames = reader.last.index + 1;
+  const backend = getBackend().name;
+  if (reader.type !== 'Merkle' || !reader.checkable || !(reader.source instanceof FileReader)) return 1;
+  if (backend !== 'node' && backend !== 'noble') return 1;
+  const most = Math.max(1, Math.floor(options.threads ?? Math.min(4, availableThreads())));
+  const min = Math.max(2, options.minFramesPerThread ?? 20_000);
+  return Math.max(1, Math.min(most, Math.floor(frames / min)));
+}
+
+export async function verifySequence(reader: SequenceReader, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const last = reader.last.index;
+  const threads = threadsFor(reader, options);
+  let report: RangeReport;
+  if (threads <= 1) {
+    report = await verifyRange(reader, 0, last, options.onFrame);
+  } else {
+    // Range 0 here, the others on worker threads, all at once.
+    const size = Math.ceil((last + 1) / threads);
+    const bounds = Array.from({ length: threads }, (_, i) => [i * size, Math.min(last, (i + 1) * size - 1)] as const);
+    const path = (reader.source as FileReader).path;
+    const settled = await Promise.allSettled(bounds.map(([from, to], i) => i === 0
+      ? verifyRange(reader, from, to, options.onFrame)
+      : runVerifyWorker({ path, options: reader.options, backend: getBackend().name as 'node' | 'noble', from, to }, options.onFrame)));
+    // The first failing range, in frame order, is the error a single pass would have met first.
+    const failed = settled.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    report = joinRanges(settled.map((s) => (s as PromiseFulfilledResult<RangeReport>).value));
+    if (report.to !== last || report.endPosition !== reader.last.end) {
+      throw new DareError('SEQUENCE_ORDER', `frame ${report.to} at the end of the ranges is not the sequence's last frame ${last}`);
+    }
+  }
+  const { signatures, lastSigned, lastCovered } = report;
   if ((reader.options.trustedSigners?.length ?? 0) > 0) {
-    const last = reader.last.index;
     if (!signatures.some((s) => s.frame === last && s.trusted)) {
       throw new DareError('SIGNATURE_INVALID', lastSigned < 0 ? 'the sequence is not signed' : lastSigned === last ? `the last frame (${last}) is not signed by a trusted key (it is signed by another key)` : `the last frame (${last}) is not signed by a trusted key; the last signature is on frame ${lastSigned}`);
     }
     if (lastCovered !== last) {
-      throw new DareError('SIGNATURE_INVALID', `the trusted signature on the last frame (${last}) does not cover the sequence: it signs no chain or tree value recomputed from the frames (${reader.type} sequence${checkable ? '' : ', no DigestScheme in frame 0'})`);
+      throw new DareError('SIGNATURE_INVALID', `the trusted signature on the last frame (${last}) does not cover the sequence: it signs no chain or tree value recomputed from the frames (${reader.type} sequence${reader.checkable ? '' : ', no DigestScheme in frame 0'})`);
     }
   }
-  return { frames: count, tornBytes: reader.tornBytes, authenticated, unopened, structureChecked: checkable && (frontier !== undefined || chain !== undefined), signatures, apex, lastSigned };
+  const checkable = reader.checkable && (reader.type === 'Merkle' || reader.type === 'Chain');
+  return {
+    frames: report.frames, tornBytes: reader.tornBytes, authenticated: report.authenticated, unopened: report.unopened,
+    metaFrames: report.metaFrames, structureChecked: checkable, signatures, apex: report.apex, lastSigned, threads,
+  };
 }
