@@ -1,8 +1,8 @@
 /**
- * Shared pieces of the archive commands: key options, `-` for an archive read from
- * stdin or written to stdout (spooled through a private temporary file, because an
- * archive is read and written by position), names of added paths, progress and
- * listing format.
+ * Shared pieces of the archive commands: the help of their key options, `-` for an
+ * archive read from stdin or written to stdout (spooled through a private temporary
+ * file, because an archive is read and written by position), names of added paths,
+ * progress and listing format.
  * @module
  */
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -10,58 +10,28 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Argv } from 'yargs';
-import type { ArchiveReadOptions, DecryptionKey, IndexEntry, RecipientKey, SigningKey, VerificationKey } from '../../lib/index.js';
+import type { IndexEntry } from '../../lib/index.js';
 import { ioError, isStdio, writeOutput, type Io } from '../io.js';
-import { loadIdentity, loadPublicKey, loadSecret } from '../keys.js';
-import { passphraseOptions, type PassphraseArgs } from '../passphrase.js';
+import type { ReadKeyArgs, ReadKeySpec } from '../keys.js';
 import { progressEnabled } from '../progress.js';
 import { UsageError } from '../errors.js';
 
-export interface ReadArgs extends PassphraseArgs {
-  identity?: string[];
-  key?: string;
-  signer?: string[];
-  allowUnauthenticated?: boolean;
-  quiet?: boolean;
+export interface ReadArgs extends ReadKeyArgs {
   json?: boolean;
   force?: boolean;
 }
 
-/** --identity, --key, --signer and friends, as dare decode has them. */
-export function readOptions(y: Argv, signer = true): Argv {
-  let r = y
-    .option('identity', { alias: 'i', type: 'string', array: true, describe: 'private key file to decrypt with; repeatable' })
-    .option('key', { type: 'string', describe: 'shared secret the archive is encrypted under (E... UDF, or a file holding one)' })
-    .option('allow-unauthenticated', { type: 'boolean', describe: 'read encrypted frames that carry no MAC (written by other implementations)' })
-    .options(passphraseOptions)
-    .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress or notes on stderr' });
-  if (signer) r = r.option('signer', { type: 'string', array: true, describe: 'trusted signer public key (dare1... or file): fail (exit 4) unless one of them signed the archive; repeatable' });
-  return r;
-}
+/** The key options of the commands that change an archive (no --signer). */
+export const ARCHIVE_KEYS: ReadKeySpec = {
+  subject: 'the archive',
+  allowUnauthenticated: 'read encrypted frames that carry no MAC',
+};
 
-export async function loadReadOptions(io: Io, a: ReadArgs): Promise<ArchiveReadOptions> {
-  const keys: DecryptionKey[] = [];
-  for (const f of a.identity ?? []) keys.push(...(await loadIdentity(io, f, a)).decryptionKeys);
-  const trustedSigners: VerificationKey[] = [];
-  for (const s of a.signer ?? []) trustedSigners.push((await loadPublicKey(io, s, a)).signature);
-  const secrets = a.key === undefined ? [] : [await loadSecret(a.key)];
-  return { keys, secrets, trustedSigners, allowUnauthenticated: a.allowUnauthenticated === true };
-}
-
-export async function loadRecipients(io: Io, list: readonly string[] | undefined, a: PassphraseArgs): Promise<RecipientKey[]> {
-  const out: RecipientKey[] = [];
-  for (const r of list ?? []) out.push((await loadPublicKey(io, r, a)).encryption);
-  return out;
-}
-
-export async function loadSigner(io: Io, file: string | undefined, a: PassphraseArgs): Promise<SigningKey | undefined> {
-  if (file === undefined) return undefined;
-  const id = await loadIdentity(io, file, a);
-  const k = id.signingKeys[0];
-  if (!k) throw new UsageError(`${file}: holds no signature key`);
-  return k;
-}
+/** The key options of the commands that read an archive: with --signer. */
+export const ARCHIVE_READ_KEYS: ReadKeySpec = {
+  ...ARCHIVE_KEYS,
+  signer: 'fail (exit 4) unless one of them signed the archive',
+};
 
 /** Runs `fn` on a local path for ARCHIVE, spooling stdin to a private temporary file for `-`. */
 export async function withArchiveInput<T>(io: Io, path: string, fn: (file: string) => Promise<T>): Promise<T> {

@@ -9,17 +9,16 @@ import {
   ArchiveReader, ArchiveWriter, archiveToTar, copyArchive, extractArchive, verifySequence, type ArchiveReadOptions,
 } from '../../lib/index.js';
 import { displayPath, isStdio, writeLine, writeOutput, type Io } from '../io.js';
-import { loadSecret } from '../keys.js';
+import { loadReadKeys, loadRecipients, loadSecret, loadSigner, readKeyOptions } from '../keys.js';
 import { UsageError } from '../errors.js';
 import {
-  entryJson, entryProgress, loadReadOptions, loadRecipients, loadSigner, modeString, note, readOptions, shownPath, withArchiveInput,
-  withArchiveOutput, type ReadArgs,
+  ARCHIVE_READ_KEYS, entryJson, entryProgress, modeString, note, shownPath, withArchiveInput, withArchiveOutput, type ReadArgs,
 } from './archive-common.js';
 import type { Command } from './index.js';
 
 /** Opens ARCHIVE (- for stdin), checks --signer, reports a missing index, runs `fn`. */
 async function withReader<T>(io: Io, a: ReadArgs & { archive: string }, fn: (r: ArchiveReader, options: ArchiveReadOptions) => Promise<T>): Promise<T> {
-  const options = await loadReadOptions(io, a);
+  const options = await loadReadKeys(io, a);
   return withArchiveInput(io, a.archive, async (file) => {
     const r = await ArchiveReader.open(file, options);
     try {
@@ -38,7 +37,7 @@ export function listCommand(io: Io): Command {
     command: 'list <archive>',
     describe: 'List the entries of a DARE archive (path, size, mode, time) from its index',
     builder: (y: Argv) =>
-      readOptions(y)
+      readKeyOptions(y, ARCHIVE_READ_KEYS)
         .positional('archive', { type: 'string', demandOption: true, describe: 'archive file, - for stdin' })
         .example('dare list release.dare --signer vendor.pub', 'list only if the vendor signed it')
         .example('dare list backup.dare -i me.key --json', 'one JSON object with every entry'),
@@ -65,7 +64,7 @@ export function extractCommand(io: Io): Command {
     command: 'extract <archive> [dest]',
     describe: 'Extract a DARE archive (or some entries) into DEST, or as a tar stream',
     builder: (y: Argv) =>
-      readOptions(y)
+      readKeyOptions(y, ARCHIVE_READ_KEYS)
         .positional('archive', { type: 'string', demandOption: true, describe: 'archive file, - for stdin' })
         .positional('dest', { type: 'string', default: '.', describe: 'directory to extract into (created if missing)' })
         .option('file', { alias: 'f', type: 'string', describe: 'extract only this entry (a directory: with its contents); repeatable. Reads only the frames it needs' })
@@ -113,7 +112,7 @@ export function copyCommand(io: Io): Command {
     command: 'copy <archive> <output>',
     describe: 'Copy a DARE archive: re-encrypt, re-sign, and with --purge drop deleted and superseded data',
     builder: (y: Argv) =>
-      readOptions(y)
+      readKeyOptions(y, ARCHIVE_READ_KEYS)
         .positional('archive', { type: 'string', demandOption: true, describe: 'archive to read, - for stdin' })
         .positional('output', { type: 'string', demandOption: true, describe: 'archive to write, - for stdout' })
         .option('purge', { type: 'boolean', describe: 'copy only the live entries: deleted and superseded versions are not in the copy' })

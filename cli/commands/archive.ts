@@ -12,12 +12,10 @@ import {
   type ArchiveSummary, type EntryMeta,
 } from '../../lib/index.js';
 import { displayPath, isStdio, openInput, writeLine, type Io } from '../io.js';
-import { loadSecret } from '../keys.js';
+import { loadReadKeys, loadRecipients, loadSecret, loadSigner, readKeyOptions } from '../keys.js';
 import { passphraseOptions } from '../passphrase.js';
 import { UsageError } from '../errors.js';
-import {
-  entryProgress, inputName, loadReadOptions, loadRecipients, loadSigner, note, readOptions, withArchiveOutput, type ReadArgs,
-} from './archive-common.js';
+import { ARCHIVE_KEYS, entryProgress, inputName, note, withArchiveOutput, type ReadArgs } from './archive-common.js';
 import type { Command } from './index.js';
 
 interface WriteArgs extends ReadArgs {
@@ -67,7 +65,7 @@ function summaryJson(archive: string, s: ArchiveSummary, extra: Record<string, u
 /** Runs a session on an existing archive: aborted (cut back) on any error. */
 async function session(io: Io, a: WriteArgs, options: { rescan?: boolean }, work: (w: ArchiveWriter) => Promise<Record<string, unknown>>, forceIndex = false): Promise<void> {
   if (isStdio(a.archive)) throw new UsageError('an archive is changed in place: give its file name, not -');
-  const read = await loadReadOptions(io, a);
+  const read = await loadReadKeys(io, a);
   const signer = await loadSigner(io, a.sign, a);
   const w = await ArchiveWriter.open(a.archive, { ...read, signer, secret: read.secrets?.[0], rescan: options.rescan, checkSignature: signer !== undefined });
   let extra: Record<string, unknown>;
@@ -86,7 +84,7 @@ async function session(io: Io, a: WriteArgs, options: { rescan?: boolean }, work
 }
 
 function writeOptions(y: Argv): Argv {
-  return readOptions(y, false)
+  return readKeyOptions(y, ARCHIVE_KEYS)
     .option('sign', { alias: 's', type: 'string', describe: 'sign the index (the apex of the whole archive) with this private key file' })
     .option('unsigned', { type: 'boolean', describe: 'allow leaving a signed archive with an unsigned index' });
 }
@@ -201,7 +199,7 @@ export function indexCommand(io: Io): Command {
     handler: async (raw: unknown) => {
       const a = raw as WriteArgs;
       if (isStdio(a.archive)) throw new UsageError('an archive is changed in place: give its file name, not -');
-      const read = await loadReadOptions(io, a);
+      const read = await loadReadKeys(io, a);
       // Every frame is checked before a new index (perhaps signed) vouches for them.
       const r = await ArchiveReader.open(a.archive, read);
       let torn: number;

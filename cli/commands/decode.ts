@@ -4,43 +4,25 @@
  * @module
  */
 import type { Argv } from 'yargs';
-import {
-  base64urlEncode, EnvelopeReader, type DecodeOptions, type DecryptionKey, type EnvelopeInfo, type EnvelopeResult, type VerificationKey,
-} from '../../lib/index.js';
+import { base64urlEncode, EnvelopeReader, type DecodeOptions, type EnvelopeInfo, type EnvelopeResult } from '../../lib/index.js';
 import { displayPath, isStdio, openInput, writeLine, writeOutput, type Io } from '../io.js';
-import { loadIdentity, loadPublicKey, loadSecret } from '../keys.js';
-import { passphraseOptions, type PassphraseArgs } from '../passphrase.js';
+import { loadReadKeys, readKeyOptions, type ReadKeyArgs, type ReadKeySpec } from '../keys.js';
 import { progressEnabled, withProgress } from '../progress.js';
 import { UsageError } from '../errors.js';
 import type { Command } from './index.js';
 import { looksLikeSequence, verifySequenceFile } from './verify-sequence.js';
 
-interface KeyArgs extends PassphraseArgs {
-  identity?: string[];
-  key?: string;
-  signer?: string[];
-  allowUnauthenticated?: boolean;
-  quiet?: boolean;
+interface KeyArgs extends ReadKeyArgs {
   json?: boolean;
 }
 
-function keyOptions(y: Argv): Argv {
-  return y
-    .option('identity', { alias: 'i', type: 'string', array: true, describe: 'private key file to decrypt with; repeatable' })
-    .option('key', { type: 'string', describe: 'shared secret (E... UDF, or a file holding one)' })
-    .option('signer', { type: 'string', array: true, describe: 'trusted signer public key (dare1... or file): fail unless one of them signed; repeatable' })
-    .option('allow-unauthenticated', { type: 'boolean', describe: 'decode encrypted data that carries no MAC (written by other implementations)' })
-    .options(passphraseOptions)
-    .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress or notes on stderr' });
-}
+const KEYS: ReadKeySpec = {
+  allowUnauthenticated: 'decode encrypted data that carries no MAC',
+  signer: 'fail unless one of them signed',
+};
 
 async function decodeOptions(io: Io, a: KeyArgs, decrypt: boolean): Promise<DecodeOptions> {
-  const keys: DecryptionKey[] = [];
-  for (const f of a.identity ?? []) keys.push(...(await loadIdentity(io, f, a)).decryptionKeys);
-  const trustedSigners: VerificationKey[] = [];
-  for (const s of a.signer ?? []) trustedSigners.push((await loadPublicKey(io, s, a)).signature);
-  const secrets = a.key === undefined ? [] : [await loadSecret(a.key)];
-  return { keys, secrets, trustedSigners, allowUnauthenticated: a.allowUnauthenticated === true, decrypt };
+  return { ...(await loadReadKeys(io, a)), decrypt };
 }
 
 function summary(file: string, info: EnvelopeInfo, r: EnvelopeResult) {
@@ -77,7 +59,7 @@ export function decodeCommand(io: Io): Command {
     command: 'decode <file>',
     describe: 'Decode a DARE envelope: decrypt and check it, write the payload',
     builder: (y: Argv) =>
-      keyOptions(y)
+      readKeyOptions(y, KEYS)
         .positional('file', { type: 'string', demandOption: true, describe: 'envelope file, - for stdin' })
         .option('output', { alias: 'o', type: 'string', describe: 'output file, - for stdout (default: FILE without .dare). A file appears only after every check passed; on stdout the data precedes the final check, and the exit code tells' })
         .option('force', { type: 'boolean', describe: 'overwrite an existing output file' })
@@ -104,7 +86,7 @@ export function verifyCommand(io: Io): Command {
     command: 'verify <file>',
     describe: 'Check a DARE envelope, archive or sequence (digests, tree, signatures; with a key also the MAC) without writing anything',
     builder: (y: Argv) =>
-      keyOptions(y)
+      readKeyOptions(y, KEYS)
         .positional('file', { type: 'string', demandOption: true, describe: 'envelope, archive or sequence file; - for stdin (envelopes only)' })
         .example('dare verify release.tar.dare --signer vendor.pub', 'exit 0 only if the vendor signed it and nothing changed')
         .example('dare verify release.dare --signer vendor.pub', 'an archive: every frame, the tree, the index; the vendor signed the apex of the last frame')

@@ -8,10 +8,12 @@ import type { Argv } from 'yargs';
 import {
   base64urlEncode, checkEntryDigest, checkInclusionProof, DareError, digestStream, encodeInclusionProof, fromUtf8,
   LogReader, LogWriter, MAX_ENTRY_BYTES, MAX_PROOF_BYTES, parseInclusionProof, proveInclusion, utf8,
-  type DecryptionKey, type LogSession, type RecipientKey, type SigningKey, type VerificationKey,
+  type LogSession,
 } from '../../lib/index.js';
 import { displayPath, isStdio, openInput, readSmallInput, writeLine, writeOutput, type Io } from '../io.js';
-import { loadIdentity, loadPublicKey, loadSecret } from '../keys.js';
+import {
+  loadReadKeys, loadRecipients, loadSecret, loadSigner, loadTrustedSigners, readKeyOptions, type ReadKeyArgs, type ReadKeySpec,
+} from '../keys.js';
 import { passphraseOptions, type PassphraseArgs } from '../passphrase.js';
 import { progressEnabled } from '../progress.js';
 import { UsageError } from '../errors.js';
@@ -23,40 +25,13 @@ interface Common extends PassphraseArgs {
   quiet?: boolean;
 }
 
-interface ReadKeys extends Common {
-  identity?: string[];
-  key?: string;
-  allowUnauthenticated?: boolean;
-}
+interface ReadArgs extends Common, ReadKeyArgs {}
 
-async function signingKey(io: Io, file: string | undefined, a: PassphraseArgs): Promise<SigningKey | undefined> {
-  if (file === undefined) return undefined;
-  const key = (await loadIdentity(io, file, a)).signingKeys[0];
-  if (!key) throw new UsageError(`${file}: holds no signature key`);
-  return key;
-}
-
-async function trusted(io: Io, signers: string[] | undefined, a: PassphraseArgs): Promise<VerificationKey[]> {
-  const out: VerificationKey[] = [];
-  for (const s of signers ?? []) out.push((await loadPublicKey(io, s, a)).signature);
-  return out;
-}
-
-async function readOptions(io: Io, a: ReadKeys) {
-  const keys: DecryptionKey[] = [];
-  for (const f of a.identity ?? []) keys.push(...(await loadIdentity(io, f, a)).decryptionKeys);
-  const secrets = a.key === undefined ? [] : [await loadSecret(a.key)];
-  return { keys, secrets, allowUnauthenticated: a.allowUnauthenticated === true };
-}
-
-function readKeyOptions(y: Argv): Argv {
-  return y
-    .option('identity', { alias: 'i', type: 'string', array: true, describe: 'private key file to decrypt with; repeatable' })
-    .option('key', { type: 'string', describe: 'shared secret of the log (E... UDF, or a file holding one)' })
-    .option('allow-unauthenticated', { type: 'boolean', describe: 'read encrypted entries that carry no MAC (written by other implementations)' })
-    .options(passphraseOptions)
-    .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress or notes on stderr' });
-}
+/** The key options of show and verify; verify adds --signer. */
+const LOG_KEYS: ReadKeySpec = {
+  subject: 'the log',
+  allowUnauthenticated: 'read encrypted entries that carry no MAC',
+};
 
 /** An entry counter on stderr, every 200 ms, only on a terminal (progress.ts rules). */
 function counter(io: Io, enabled: boolean, label: string, total?: number) {
@@ -133,10 +108,9 @@ function createCommand(io: Io): Command {
       const a = raw as Common & { log: string; encrypt?: string[]; key?: string; sign?: string };
       if (isStdio(a.log)) throw new UsageError('a log is a file: give a path, not -');
       if (a.encrypt?.length && a.key !== undefined) throw new UsageError('use --encrypt or --key, not both');
-      const recipients: RecipientKey[] = [];
-      for (const r of a.encrypt ?? []) recipients.push((await loadPublicKey(io, r, a)).encryption);
+      const recipients = await loadRecipients(io, a.encrypt, a);
       const secret = a.key === undefined ? undefined : await loadSecret(a.key);
-      const signer = await signingKey(io, a.sign, a);
+      const signer = await loadSigner(io, a.sign, a);
       const w = await LogWriter.create(a.log, { recipients, secret, signer });
       await w.close();
       const encryption = recipients.length ? `encrypted to ${recipients.length} key${recipients.length > 1 ? 's' : ''}` : secret ? 'encrypted under a shared secret' : 'not encrypted';
@@ -194,7 +168,7 @@ function appendCommand(io: Io): Command {
       const stdinLines = a.text !== undefined && isStdio(a.text);
       const policy = syncPolicy(a, stdinLines);
       const secret = a.key === undefined ? undefined : await loadSecret(a.key);
-      const signer = await signingKey(io, a.sign, a);
+      const signer = await loadSigner(io, a.sign, a);
       const entry = a.file !== undefined ? await readSmallInput(io, a.file, MAX_ENTRY_BYTES) : undefined;
       const w = await LogWriter.open(a.log, { secret, signer });
       const notes = !a.quiet && !a.json;
@@ -258,18 +232,18 @@ function showCommand(io: Io): Command {
     command: 'show <log>',
     describe: 'Print entries: number, time appended, text (one line each, control characters escaped)',
     builder: (y: Argv) =>
-      readKeyOptions(y)
+      readKeyOptions(y, LOG_KEYS)
         .positional('log', { type: 'string', demandOption: true, describe: 'the log file' })
         .option('from', { type: 'number', describe: 'first entry to show (default 1)' })
         .option('to', { type: 'number', describe: 'last entry to show (default the last)' })
         .example('dare log show audit.dlog -i alice.key', 'every entry, decrypted')
         .example('dare log show audit.dlog -i alice.key --from 100 --to 120 --json', 'JSON lines: {"index","created","text"}'),
     handler: async (raw: unknown) => {
-      const a = raw as ReadKeys & { log: string; from?: number; to?: number };
+      const a = raw as ReadArgs & { log: string; from?: number; to?: number };
       for (const [name, v] of [['--from', a.from], ['--to', a.to]] as const) {
         if (v !== undefined && (!Number.isSafeInteger(v) || v < 1)) throw new UsageError(`${name} must be an entry number (1 or more)`);
       }
-      const log = await LogReader.open(a.log, await readOptions(io, a));
+      const log = await LogReader.open(a.log, await loadReadKeys(io, a));
       try {
         if (log.tornBytes > 0 && !a.quiet) io.stderr.write(`dare: warning: ${a.log}: ${log.tornBytes} bytes after entry ${log.lastEntry} are a torn append; showing the entries before them\n`);
         for await (const e of log.entries(a.from ?? 1, a.to ?? Number.MAX_SAFE_INTEGER)) {
@@ -295,15 +269,13 @@ function verifyLogCommand(io: Io): Command {
     command: 'verify <log>',
     describe: 'Check every entry, the Merkle tree and the signatures (and with a key, every MAC)',
     builder: (y: Argv) =>
-      readKeyOptions(y)
+      readKeyOptions(y, { ...LOG_KEYS, signer: 'fail unless the last entry carries its signature over the apex' })
         .positional('log', { type: 'string', demandOption: true, describe: 'the log file' })
-        .option('signer', { type: 'string', array: true, describe: 'trusted signer public key (dare1... or file): fail unless the last entry carries its signature over the apex; repeatable' })
         .example('dare log verify audit.dlog --signer alice.pub', 'exit 0 only if nothing changed and Alice signed the latest apex')
         .example('dare log verify audit.dlog -i alice.key --json', 'also checks every entry\'s MAC; JSON report'),
     handler: async (raw: unknown) => {
-      const a = raw as ReadKeys & { log: string; signer?: string[] };
-      const trustedSigners = await trusted(io, a.signer, a);
-      const log = await LogReader.open(a.log, { ...(await readOptions(io, a)), trustedSigners });
+      const a = raw as ReadArgs & { log: string };
+      const log = await LogReader.open(a.log, await loadReadKeys(io, a));
       let report;
       const progress = counter(io, progressEnabled(io, a), 'verifying', log.lastEntry);
       try {
@@ -384,7 +356,7 @@ function checkProofCommand(io: Io): Command {
         .example('dare log check-proof entry42.proof --entry line42.txt', 'and the entry is exactly line42.txt'),
     handler: async (raw: unknown) => {
       const a = raw as Common & { proof: string; signer?: string[]; entry?: string };
-      const trustedSigners = await trusted(io, a.signer, a);
+      const trustedSigners = await loadTrustedSigners(io, a.signer, a);
       const proof = parseInclusionProof(await readSmallInput(io, a.proof, MAX_PROOF_BYTES));
       const r = checkInclusionProof(proof, trustedSigners);
       if (a.entry !== undefined) checkEntryDigest(proof, await digestStream(await openInput(io, a.entry), 'sha512'));

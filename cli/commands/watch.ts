@@ -5,54 +5,28 @@
  * @module
  */
 import type { Argv } from 'yargs';
-import {
-  DareError, publicKeySet, type DecryptionKey, type RecipientKey, type SigningKey, type VerificationKey,
-} from '../../lib/index.js';
+import { DareError, publicKeySet, type DecryptionKey, type RecipientKey } from '../../lib/index.js';
 import {
   mirrorHistory, mirrorStatus, restoreMirror, syncOnce, watchFolder, type MirrorEvent, type MirrorKeys, type MirrorStatus,
 } from '../../fuse-like-watch/index.js';
 import { writeLine, type Io } from '../io.js';
-import { loadIdentity, loadPublicKey, loadSecret } from '../keys.js';
-import { passphraseOptions, type PassphraseArgs } from '../passphrase.js';
+import {
+  loadIdentity, loadReadKeys, loadRecipients, loadSecret, loadSigner, readKeyOptions, type ReadKeyArgs, type ReadKeySpec,
+} from '../keys.js';
 import { UsageError } from '../errors.js';
 import type { Command } from './index.js';
 
-interface KeyArgs extends PassphraseArgs {
-  identity?: string[];
-  key?: string;
+interface KeyArgs extends ReadKeyArgs {
   json?: boolean;
-  quiet?: boolean;
 }
 
-function readKeyOptions(y: Argv): Argv {
-  return y
-    .option('identity', { alias: 'i', type: 'string', array: true, describe: 'private key file that opens the mirror; repeatable' })
-    .option('key', { type: 'string', describe: 'shared secret the mirror is encrypted under (E... UDF, or a file holding one)' })
-    .options(passphraseOptions)
-    .option('quiet', { alias: 'q', type: 'boolean', describe: 'no notes on stderr' });
-}
+/** The mirror's key options: no --allow-unauthenticated (MirrorKeys has no such option), no progress line; --signer for restore and status. */
+const MIRROR_KEYS: ReadKeySpec = { subject: 'the mirror', identity: 'that opens the mirror', progress: false };
 
-async function identities(io: Io, a: KeyArgs): Promise<{ decryptionKeys: DecryptionKey[]; own: RecipientKey[] }> {
-  const decryptionKeys: DecryptionKey[] = [];
-  const own: RecipientKey[] = [];
-  for (const f of a.identity ?? []) {
-    const id = await loadIdentity(io, f, a);
-    decryptionKeys.push(...id.decryptionKeys);
-    if (id.keySet) own.push(publicKeySet(id.keySet).encryption);
-  }
-  return { decryptionKeys, own };
-}
-
-async function trusted(io: Io, a: KeyArgs & { signer?: string[] }): Promise<VerificationKey[]> {
-  const out: VerificationKey[] = [];
-  for (const s of a.signer ?? []) out.push((await loadPublicKey(io, s, a)).signature);
-  return out;
-}
-
-async function readKeys(io: Io, a: KeyArgs & { signer?: string[] }): Promise<MirrorKeys> {
+async function readKeys(io: Io, a: KeyArgs): Promise<MirrorKeys> {
   if (!a.identity?.length && a.key === undefined) throw new UsageError('give --identity KEYFILE or --key SECRET: the mirror is encrypted');
-  const { decryptionKeys } = await identities(io, a);
-  return { decryptionKeys, secret: a.key === undefined ? undefined : await loadSecret(a.key), trustedSigners: await trusted(io, a) };
+  const k = await loadReadKeys(io, a);
+  return { decryptionKeys: k.keys, secret: k.secrets[0], trustedSigners: k.trustedSigners };
 }
 
 function size(n: number): string {
@@ -111,14 +85,16 @@ async function watchKeys(io: Io, a: WatchArgs): Promise<MirrorKeys> {
   if (a.key === undefined && !a.identity?.length) {
     throw new UsageError('dare watch needs --identity KEYFILE (the mirror is encrypted to it, and the watcher reads its journal when it restarts) or --key SECRET');
   }
-  const { decryptionKeys, own } = await identities(io, a);
-  const recipients = [...own];
-  for (const r of a.encrypt ?? []) recipients.push((await loadPublicKey(io, r, a)).encryption);
-  let signer: SigningKey | undefined;
-  if (a.sign !== undefined) {
-    signer = (await loadIdentity(io, a.sign, a)).signingKeys[0];
-    if (!signer) throw new UsageError(`${a.sign}: holds no signature key`);
+  const decryptionKeys: DecryptionKey[] = [];
+  const recipients: RecipientKey[] = [];
+  for (const f of a.identity ?? []) {
+    // The mirror is encrypted to the watcher's own key too: it reads its journal when it restarts.
+    const id = await loadIdentity(io, f, a);
+    decryptionKeys.push(...id.decryptionKeys);
+    if (id.keySet) recipients.push(publicKeySet(id.keySet).encryption);
   }
+  recipients.push(...(await loadRecipients(io, a.encrypt, a)));
+  const signer = await loadSigner(io, a.sign, a);
   return { recipients, decryptionKeys, secret: a.key === undefined ? undefined : await loadSecret(a.key), signer };
 }
 
@@ -127,7 +103,7 @@ export function watchCommand(io: Io): Command {
     command: 'watch <src> <dest>',
     describe: 'Keep an encrypted, signed, journaled mirror of folder SRC in DEST (catch up, then follow changes)',
     builder: (y: Argv) =>
-      readKeyOptions(y)
+      readKeyOptions(y, MIRROR_KEYS)
         .positional('src', { type: 'string', demandOption: true, describe: 'plaintext folder to watch' })
         .positional('dest', { type: 'string', demandOption: true, describe: 'mirror folder (new or empty the first time; e.g. in a synced cloud folder)' })
         .option('encrypt', { alias: 'e', type: 'string', array: true, describe: 'also encrypt to this public key (dare1... or a file); repeatable' })
@@ -166,7 +142,6 @@ export function watchCommand(io: Io): Command {
 interface RestoreArgs extends KeyArgs {
   dest: string;
   out: string;
-  signer?: string[];
   at?: string;
   entry?: number;
   file?: string;
@@ -178,10 +153,9 @@ export function restoreCommand(io: Io): Command {
     command: 'restore <dest> <out>',
     describe: 'Rebuild the folder mirrored in DEST into OUT, as of now or an earlier entry or time',
     builder: (y: Argv) =>
-      readKeyOptions(y)
+      readKeyOptions(y, { ...MIRROR_KEYS, signer: 'only entries and objects it signed are restored' })
         .positional('dest', { type: 'string', demandOption: true, describe: 'mirror folder written by dare watch' })
         .positional('out', { type: 'string', demandOption: true, describe: 'folder to restore into (created if missing)' })
-        .option('signer', { type: 'string', array: true, describe: 'trusted signer public key: only entries and objects it signed are restored; repeatable' })
         .option('at', { type: 'string', describe: 'the state at this time (ISO 8601, e.g. 2025-01-31T12:00:00Z)' })
         .option('entry', { type: 'number', describe: 'the state after this journal entry (see dare status --log)' })
         .option('file', { type: 'string', describe: 'restore only this path (a file, or a folder and what is below it)' })
@@ -239,16 +213,15 @@ export function statusCommand(io: Io): Command {
     command: 'status <dest>',
     describe: 'Show what a dare watch mirror holds: files, pending changes, last checkpoint and signature, history',
     builder: (y: Argv) =>
-      readKeyOptions(y)
+      readKeyOptions(y, { ...MIRROR_KEYS, signer: '' })
         .positional('dest', { type: 'string', demandOption: true, describe: 'mirror folder written by dare watch' })
-        .option('signer', { type: 'string', array: true, describe: 'trusted signer public key; repeatable' })
         .option('source', { type: 'string', describe: 'source folder to compare with (default: the one the mirror was made from)' })
         .option('deep', { type: 'boolean', describe: 'decrypt and check every current object' })
         .option('log', { type: 'boolean', describe: 'list every journal entry (the history) instead' })
         .example('dare status /mnt/cloud/docs-enc -i me.key', 'summary')
         .example('dare status /mnt/cloud/docs-enc -i me.key --log', 'history, to pick --entry for dare restore'),
     handler: async (raw: unknown) => {
-      const a = raw as KeyArgs & { dest: string; signer?: string[]; source?: string; deep?: boolean; log?: boolean };
+      const a = raw as KeyArgs & { dest: string; source?: string; deep?: boolean; log?: boolean };
       const keys = await readKeys(io, a);
       if (a.log) {
         for (const h of await mirrorHistory(a.dest, keys)) {
