@@ -5,8 +5,8 @@
  * while it was read (docs/FORMAT.md §9).
  * @module
  */
-import { constants } from 'node:fs';
-import { lstat, open, readdir, readlink } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
+import { open, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DareError } from '../errors.js';
 import { checkEntryPath, type EntryMeta } from './format.js';
@@ -23,6 +23,13 @@ export interface AddPathOptions {
 
 const CHUNK = 1 << 20;
 
+/**
+ * Files up to this size are read with synchronous calls: for the many small files of a
+ * source tree, each asynchronous call's trip through the thread pool cost more than the
+ * read (about 1 ms a file for open, stat, read, read, close; measured on 3,000 files).
+ */
+const SMALL_FILE = 256 << 10;
+
 function ioError(e: unknown, path: string): DareError {
   if (e instanceof DareError) return e;
   const code = (e as NodeJS.ErrnoException).code;
@@ -35,6 +42,10 @@ function ioError(e: unknown, path: string): DareError {
  * any more, or grew or shrank while it was read (the frame's length is written first).
  */
 export async function* readFileExactly(path: string, size: number): AsyncGenerator<Uint8Array> {
+  if (size <= SMALL_FILE) {
+    yield readSmallFile(path, size);
+    return;
+  }
   let h;
   try {
     h = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -62,6 +73,33 @@ export async function* readFileExactly(path: string, size: number): AsyncGenerat
   }
 }
 
+/** readFileExactly for a small file, in one buffer (one read past the end finds growth). */
+function readSmallFile(path: string, size: number): Uint8Array {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (e) {
+    throw ioError(e, path);
+  }
+  try {
+    if (!fstatSync(fd).isFile()) throw new DareError('IO', `${path}: is no longer a regular file`);
+    const buf = Buffer.allocUnsafe(size + 1);
+    let done = 0;
+    for (;;) {
+      const n = readSync(fd, buf, done, size + 1 - done, done);
+      if (n === 0) break;
+      done += n;
+      if (done > size) throw new DareError('IO', `${path}: the file grew while it was read`);
+    }
+    if (done < size) throw new DareError('IO', `${path}: the file shrank while it was read`);
+    return buf.subarray(0, size);
+  } catch (e) {
+    throw ioError(e, path);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function metaOf(name: string, st: { mode: number; mtime: Date }): Pick<EntryMeta, 'path' | 'mode' | 'modified'> {
   return { path: name, mode: st.mode & 0o7777, modified: st.mtime.toISOString() };
 }
@@ -73,7 +111,7 @@ function metaOf(name: string, st: { mode: number; mtime: Date }): Pick<EntryMeta
 export async function addPath(writer: ArchiveWriter, fsPath: string, name: string, options: AddPathOptions = {}): Promise<void> {
   let st;
   try {
-    st = await lstat(fsPath);
+    st = lstatSync(fsPath);
   } catch (e) {
     throw ioError(e, fsPath);
   }
