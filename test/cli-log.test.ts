@@ -77,6 +77,7 @@ describe('dare log: plain log', () => {
     const ok = await dare(['log', 'verify', log]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toBe(`${log}: ok: 6 entries, tree ok, not signed\n`);
+    expect((await dare(['log', 'verify', log, '--threads', '1'])).stdout).toBe(ok.stdout);
     const bytes = readFileSync(log);
     const at = bytes.indexOf('line four');
     expect(at).toBeGreaterThan(0);
@@ -96,7 +97,8 @@ describe('dare log: plain log', () => {
 
   it('refuses usage mistakes and files that are not logs with one line', async () => {
     const log = p('plain.dlog');
-    for (const args of [['log', 'append', log], ['log', 'append', log, 'x', '--file', p('entry.txt')], ['log'], ['log', 'prove', log, '0']]) {
+    for (const args of [['log', 'append', log], ['log', 'append', log, 'x', '--file', p('entry.txt')], ['log'], ['log', 'prove', log, '0'],
+      ['log', 'verify', log, '--threads', '0'], ['verify', log, '--threads', '1.5']]) {
       const r = await dare(args);
       expect(r.code).toBe(2);
       oneLineError(r.stderr);

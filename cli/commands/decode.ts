@@ -10,7 +10,7 @@ import { loadReadKeys, readKeyOptions, type ReadKeyArgs, type ReadKeySpec } from
 import { progressEnabled, withProgress } from '../progress.js';
 import { UsageError } from '../errors.js';
 import type { Command } from './index.js';
-import { looksLikeSequence, verifySequenceFile } from './verify-sequence.js';
+import { looksLikeSequence, threadsOption, verifySequenceFile } from './verify-sequence.js';
 
 interface KeyArgs extends ReadKeyArgs {
   json?: boolean;
@@ -86,13 +86,13 @@ export function verifyCommand(io: Io): Command {
     command: 'verify <file>',
     describe: 'Check a DARE envelope, archive or sequence (digests, tree, signatures; with a key also the MAC) without writing anything',
     builder: (y: Argv) =>
-      readKeyOptions(y, KEYS)
+      threadsOption(readKeyOptions(y, KEYS))
         .positional('file', { type: 'string', demandOption: true, describe: 'envelope, archive or sequence file; - for stdin (envelopes only)' })
         .example('dare verify release.tar.dare --signer vendor.pub', 'exit 0 only if the vendor signed it and nothing changed')
         .example('dare verify release.dare --signer vendor.pub', 'an archive: every frame, the tree, the index; the vendor signed the apex of the last frame')
         .example('dare verify backup.dare -i me.key --json', 'also checks the MAC; JSON report'),
     handler: async (raw: unknown) => {
-      const a = raw as KeyArgs & { file: string };
+      const a = raw as KeyArgs & { file: string; threads?: number };
       const opts = await decodeOptions(io, a, true);
       if (await looksLikeSequence(a.file)) {
         await verifySequenceFile(io, a.file, opts, a);

@@ -19,6 +19,7 @@ import { progressEnabled } from '../progress.js';
 import { UsageError } from '../errors.js';
 import type { Command } from './index.js';
 import { appendLines, DEFAULT_SYNC, DRAIN_IDLE_MS, DRAIN_MAX_MS, withStopSignals, type StdinSession, type StopSignal, type SyncPolicy } from './log-stdin.js';
+import { threadsOption } from './verify-sequence.js';
 
 interface Common extends PassphraseArgs {
   json?: boolean;
@@ -269,17 +270,17 @@ function verifyLogCommand(io: Io): Command {
     command: 'verify <log>',
     describe: 'Check every entry, the Merkle tree and the signatures (and with a key, every MAC)',
     builder: (y: Argv) =>
-      readKeyOptions(y, { ...LOG_KEYS, signer: 'fail unless the last entry carries its signature over the apex' })
+      threadsOption(readKeyOptions(y, { ...LOG_KEYS, signer: 'fail unless the last entry carries its signature over the apex' }))
         .positional('log', { type: 'string', demandOption: true, describe: 'the log file' })
         .example('dare log verify audit.dlog --signer alice.pub', 'exit 0 only if nothing changed and Alice signed the latest apex')
         .example('dare log verify audit.dlog -i alice.key --json', 'also checks every entry\'s MAC; JSON report'),
     handler: async (raw: unknown) => {
-      const a = raw as ReadArgs & { log: string };
+      const a = raw as ReadArgs & { log: string; threads?: number };
       const log = await LogReader.open(a.log, await loadReadKeys(io, a));
       let report;
       const progress = counter(io, progressEnabled(io, a), 'verifying', log.lastEntry);
       try {
-        report = await log.verify(() => progress.tick());
+        report = await log.verify(() => progress.tick(), { threads: a.threads });
       } finally {
         progress.done();
         await log.close();

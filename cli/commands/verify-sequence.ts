@@ -10,8 +10,22 @@ import { open } from 'node:fs/promises';
 import {
   ARCHIVE_TYPE, ArchiveReader, SequenceReader, base64urlEncode, isDareError, verifySequence, type ArchiveReadOptions,
 } from '../../lib/index.js';
+import type { Argv } from 'yargs';
 import { displayPath, ioError, isStdio, writeLine, type Io } from '../io.js';
+import { UsageError } from '../errors.js';
 import { note } from './archive-common.js';
+
+/** --threads of the commands that verify whole sequences. */
+export function threadsOption(y: Argv): Argv {
+  return y.option('threads', {
+    type: 'number',
+    describe: 'most threads to verify a large archive or log on (default: the cores available, at most 4; 1 = one thread); sequences under 40,000 frames use one',
+  }).check((a) => {
+    const t = a.threads as number | undefined;
+    if (t !== undefined && !(Number.isInteger(t) && t >= 1 && t <= 64)) throw new UsageError('--threads must be an integer from 1 to 64');
+    return true;
+  });
+}
 
 /** True when FILE starts with a JBCD frame tag (0xF4-0xF7): a sequence, not an envelope. */
 export async function looksLikeSequence(file: string): Promise<boolean> {
@@ -33,13 +47,13 @@ export async function looksLikeSequence(file: string): Promise<boolean> {
   }
 }
 
-export async function verifySequenceFile(io: Io, file: string, options: ArchiveReadOptions, a: { json?: boolean; quiet?: boolean }): Promise<void> {
+export async function verifySequenceFile(io: Io, file: string, options: ArchiveReadOptions, a: { json?: boolean; quiet?: boolean; threads?: number }): Promise<void> {
   const seq = await SequenceReader.open(file, options);
   let report;
   let isArchive: boolean;
   try {
     isArchive = (await seq.open(seq.first)).contentMeta?.contentType === ARCHIVE_TYPE;
-    report = await verifySequence(seq);
+    report = await verifySequence(seq, { threads: a.threads });
   } finally {
     await seq.close();
   }
