@@ -12,11 +12,12 @@
  *   times are restored, directories' after their contents.
  * @module
  */
-import { closeSync, constants, fchmodSync, futimesSync, openSync, writeSync } from 'node:fs';
-import { chmod, lstat, lutimes, mkdir, realpath, rm, symlink, unlink, utimes } from 'node:fs/promises';
+import { closeSync, constants, fchmodSync, futimesSync, lstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { chmod, lutimes, mkdir, realpath, rm, symlink, unlink, utimes } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { DareError } from '../errors.js';
+import { collectBytes } from '../internal/bytes.js';
 import { ancestors, checkEntryPath, checkTree, type IndexEntry } from './format.js';
 import { placeFile } from './writer.js';
 import type { ArchiveReader } from './reader.js';
@@ -44,12 +45,18 @@ function fsError(e: unknown, path: string): unknown {
 
 async function lstatOrNull(path: string) {
   try {
-    return await lstat(path);
+    return lstatSync(path, { throwIfNoEntry: false }) ?? null;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw fsError(e, path);
   }
 }
+
+/**
+ * Files up to this size are read whole, so every check has passed before a byte is written,
+ * and then written straight to their name (O_EXCL): no temporary file, link() and unlink(),
+ * which were most of the time of extracting many small files.
+ */
+const SMALL_FILE = 1 << 20;
 
 const PERMISSIONS = 0o777;
 
@@ -105,8 +112,16 @@ export async function extractArchive(reader: ArchiveReader, dest: string, entrie
       if (!force) throw new DareError('OUTPUT_EXISTS', `${target}: already exists (use --force to overwrite)`);
       if (existing.isDirectory()) throw new DareError('IO', `${target}: is a directory`);
     }
-    const temp = join(dirname(target), `.dare-${randomBytes(6).toString('hex')}.tmp`);
     const time = new Date(e.modified);
+    if (e.kind === 'file' && !existing && e.size <= SMALL_FILE) {
+      const data = await collectBytes(reader.content(e), SMALL_FILE, `${e.path}: the content`);
+      writeNew(target, data, e.mode & PERMISSIONS, time);
+      bytes += data.length;
+      files++;
+      options.onEntry?.(e);
+      continue;
+    }
+    const temp = join(dirname(target), `.dare-${randomBytes(6).toString('hex')}.tmp`);
     try {
       if (e.kind === 'file') {
         bytes += await writeTemp(temp, reader.content(e), e.mode & PERMISSIONS, time);
@@ -133,6 +148,32 @@ export async function extractArchive(reader: ArchiveReader, dest: string, entrie
     await utimes(full, time, time).catch((x: unknown) => { throw fsError(x, full); });
   }
   return { files, directories: dirs.length, symlinks, bytes };
+}
+
+/** Writes checked bytes to a new file at its final name (O_EXCL|O_NOFOLLOW, 0600), then its mode and times; removed again if a write fails. */
+function writeNew(path: string, data: Uint8Array, mode: number, time: Date): void {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new DareError('OUTPUT_EXISTS', `${path}: already exists (use --force to overwrite)`, { cause: e });
+    throw fsError(e, path);
+  }
+  try {
+    let done = 0;
+    while (done < data.length) done += writeSync(fd, data, done, data.length - done);
+    fchmodSync(fd, mode);
+    futimesSync(fd, time, time);
+  } catch (e) {
+    closeSync(fd);
+    try {
+      unlinkSync(path);
+    } catch {
+      // Already gone: nothing to undo.
+    }
+    throw fsError(e, path);
+  }
+  closeSync(fd);
 }
 
 /**
