@@ -5,7 +5,6 @@
  * @module
  */
 import { constants, promises as fs, type BigIntStats } from 'node:fs';
-import { hostname } from 'node:os';
 import { join, posix, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DareError } from '../lib/index.js';
@@ -122,54 +121,6 @@ export async function makeDirs(root: string, rel: string, mode = 0o755): Promise
       continue;
     }
     if (!st.isDirectory()) throw new DareError('IO', `${cur}: is not a directory (a symbolic link or a file is in the way)`);
-  }
-}
-
-interface LockInfo {
-  pid: number;
-  host: string;
-  started: string;
-}
-
-/**
- * One watcher per mirror: `DEST/lock` holds the pid and host of the running
- * watcher. A lock left by a process that no longer runs (kill -9, a crash) is
- * taken over.
- */
-export async function acquireLock(path: string): Promise<() => Promise<void>> {
-  const me: LockInfo = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      await fs.writeFile(path, JSON.stringify(me) + '\n', { flag: 'wx', mode: 0o644 });
-      return async () => {
-        await fs.rm(path, { force: true });
-      };
-    } catch (e) {
-      if (errno(e) !== 'EEXIST') throw fsError(e, path);
-    }
-    let other: Partial<LockInfo> = {};
-    try {
-      other = JSON.parse(await fs.readFile(path, 'utf8')) as Partial<LockInfo>;
-    } catch {
-      // A torn lock file (killed while writing it) is stale.
-    }
-    if (typeof other.pid === 'number' && other.host === me.host && alive(other.pid) && other.pid !== process.pid) {
-      throw new DareError('CONFLICT', `${path}: the mirror is in use by process ${other.pid} (remove the lock file if that process is not a dare watcher)`);
-    }
-    if (typeof other.pid === 'number' && other.host !== undefined && other.host !== me.host) {
-      throw new DareError('CONFLICT', `${path}: the mirror is in use by process ${other.pid} on ${other.host} (remove the lock file if it is not running)`);
-    }
-    await fs.rm(path, { force: true });
-  }
-  throw new DareError('CONFLICT', `${path}: could not take the lock`);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return errno(e) === 'EPERM';
   }
 }
 

@@ -18,8 +18,9 @@ import { dirname, join, resolve } from 'node:path';
 import { DareError, generateSecret, type RecipientKey } from '../lib/index.js';
 import { SequenceWriter } from '../lib/sequence/writer.js';
 import { SequenceReader } from '../lib/sequence/reader.js';
+import { acquireLock, lockPathOf } from '../lib/platform/lock.js';
 import { encodeEntry, FolderState, JOURNAL_VERSION, type Entry, type FileRecord } from './entries.js';
-import { acquireLock, errno, fsError, isInside, lstatOrNone, syncDir, syncFile, under, walk } from './fsutil.js';
+import { errno, fsError, isInside, lstatOrNone, syncDir, syncFile, under, walk } from './fsutil.js';
 import { JOURNAL_CONTENT_TYPE, JOURNAL_FILE, readJournal, referencedObjects, replay, type MirrorKeys } from './journal.js';
 import { digestFile, encryptFile, objectName, objectPath, type WriteKeys } from './objects.js';
 
@@ -122,7 +123,8 @@ export class Mirror {
     });
     const dest = await fs.realpath(destArg);
     if (isInside(dest, src) || isInside(src, dest)) throw nested;
-    const unlock = await acquireLock(join(dest, 'lock'));
+    const lock = acquireLock(join(dest, 'lock'), `the mirror ${dest}`);
+    const unlock = async () => lock.release();
     try {
       return await Mirror.load(src, dest, unlock, o);
     } catch (e) {
@@ -414,7 +416,7 @@ export class Mirror {
 
 /** Anything in DEST but what a mirror keeps there (a new mirror needs an empty folder). */
 async function hasForeignContent(dest: string): Promise<boolean> {
-  const ours = new Set(['objects', '.tmp', 'lock']);
+  const ours = new Set(['objects', '.tmp', 'lock', lockPathOf(JOURNAL_FILE)]);
   for (const n of await fs.readdir(dest)) {
     if (!ours.has(n)) return true;
     if (n === 'objects' && (await fs.readdir(join(dest, n))).length) return true;

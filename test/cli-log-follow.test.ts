@@ -97,6 +97,12 @@ describe('dare log append - as a long-running session', () => {
     expect(v.code, v.stderr).toBe(0);
     expect(v.stdout).toMatch(/: ok: 5 entries, tree ok, macs ok, signed through entry 5 by \S+ \(trusted\)\n$/);
     expect(run.child.exitCode).toBeNull();
+    // One writer at a time: a second append while the session runs stops before it touches the file.
+    const size = statSync(log).size;
+    const second = await dare(['log', 'append', log, 'from another process', '--sign', p('alice.key')]);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(new RegExp(`^dare: error: ${log.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: in use by process ${run.child.pid} `));
+    expect(statSync(log).size).toBe(size);
     // A burst far larger than the pipe (64 KiB) and SIGTERM as soon as its last byte is in
     // the pipe: the process is still writing entries, lines are still unread in the pipe,
     // and they are all kept.

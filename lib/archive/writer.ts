@@ -12,6 +12,7 @@ import { basename, dirname, join } from 'node:path';
 import { DareError } from '../errors.js';
 import type { RecipientKey, SigningKey } from '../keys/types.js';
 import { masterKeyId } from '../envelope/keyschedule.js';
+import { acquireLock, lockPathOf, type WriteLock } from '../platform/lock.js';
 import { SequenceWriter } from '../sequence/writer.js';
 import type { SequencePolicy } from '../sequence/policy.js';
 import { ArchiveReader, type ArchiveReadOptions } from './reader.js';
@@ -94,9 +95,12 @@ export class ArchiveWriter {
   private readonly signed: boolean;
   private dirty: boolean;
   private done = false;
+  /** `<path>.lock`, held from open/create until finish/abort (cutting back included). */
+  private readonly lock: WriteLock;
 
-  private constructor(path: string, sequence: SequenceWriter, live: Map<string, IndexEntry>, startSize: number, dirty: boolean, signed: boolean, temp?: { file: string; force: boolean }) {
+  private constructor(path: string, lock: WriteLock, sequence: SequenceWriter, live: Map<string, IndexEntry>, startSize: number, dirty: boolean, signed: boolean, temp?: { file: string; force: boolean }) {
     this.path = path;
+    this.lock = lock;
     this.signed = signed;
     this.sequence = sequence;
     this.live = live;
@@ -110,9 +114,15 @@ export class ArchiveWriter {
     if (!options.force && (await stat(path).then(() => true, () => false))) {
       throw new DareError('OUTPUT_EXISTS', `${path}: already exists (use --force to overwrite)`);
     }
-    const file = tempName(path);
-    const seq = await SequenceWriter.create(file, { type: 'Merkle', recipients: options.recipients, secret: options.secret, signer: options.signer, contentMeta: { contentType: ARCHIVE_TYPE } });
-    return new ArchiveWriter(path, seq, new Map(), 0, true, options.signer !== undefined, { file, force: options.force === true });
+    const lock = acquireLock(lockPathOf(path), path);
+    try {
+      const file = tempName(path);
+      const seq = await SequenceWriter.create(file, { type: 'Merkle', recipients: options.recipients, secret: options.secret, signer: options.signer, contentMeta: { contentType: ARCHIVE_TYPE } });
+      return new ArchiveWriter(path, lock, seq, new Map(), 0, true, options.signer !== undefined, { file, force: options.force === true });
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
   }
 
   /**
@@ -120,6 +130,17 @@ export class ArchiveWriter {
    * the keys of an encrypted archive (keys/secrets); a torn tail is cut off first.
    */
   static async open(path: string, options: ArchiveOpenOptions = {}): Promise<ArchiveWriter> {
+    // Locked before the index is read, so that the entries this session starts from are the last ones.
+    const lock = acquireLock(lockPathOf(path), path);
+    try {
+      return await ArchiveWriter.openLocked(path, lock, options);
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+  }
+
+  private static async openLocked(path: string, lock: WriteLock, options: ArchiveOpenOptions): Promise<ArchiveWriter> {
     const secrets = [...(options.secrets ?? []), ...(options.secret ? [options.secret] : [])];
     const reader = await ArchiveReader.open(path, { ...options, secrets });
     let live: Map<string, IndexEntry>;
@@ -138,7 +159,7 @@ export class ArchiveWriter {
     } finally {
       await reader.close();
     }
-    const seq = await SequenceWriter.open(path, { recipients: options.recipients, secret, signer: options.signer });
+    const seq = await SequenceWriter.open(path, { recipients: options.recipients, secret, signer: options.signer, lock });
     let size: number;
     try {
       size = (await stat(path)).size;
@@ -146,7 +167,7 @@ export class ArchiveWriter {
       await seq.close();
       throw fsError(e, path);
     }
-    return new ArchiveWriter(path, seq, live, size, stale, options.signer !== undefined);
+    return new ArchiveWriter(path, lock, seq, live, size, stale, options.signer !== undefined);
   }
 
   /** The file being written: a temporary name until finish() for a new archive. */
@@ -234,6 +255,8 @@ export class ArchiveWriter {
     } catch (e) {
       await this.cleanup();
       throw e;
+    } finally {
+      this.lock.release();
     }
   }
 
@@ -241,7 +264,11 @@ export class ArchiveWriter {
   async abort(): Promise<void> {
     if (this.done) return;
     this.done = true;
-    await this.cleanup();
+    try {
+      await this.cleanup();
+    } finally {
+      this.lock.release();
+    }
   }
 
   private async cleanup(): Promise<void> {

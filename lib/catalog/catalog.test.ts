@@ -341,7 +341,11 @@ describe('catalog', () => {
     await c.add('ünïcødé 🗝', utf8('ok'));
     await c.close();
     expect(await code(c.get('big'))).toBe('TypeError');
-    expect((await Catalog.open(path)).ids()).toEqual(['big', 'ünïcødé 🗝']);
+    const reopened = await Catalog.open(path);
+    expect(reopened.ids()).toEqual(['big', 'ünïcødé 🗝']);
+    // One writer at a time (lib/platform/lock.ts): a second writer while it is open is CONFLICT.
+    expect(await code(Catalog.open(path))).toBe('CONFLICT');
+    await reopened.close();
     expect(await code(Catalog.create(path))).toBe('OUTPUT_EXISTS');
     expect(await code(Catalog.open(join(dir, 'missing.dcat')))).toBe('IO');
     const spool = file();

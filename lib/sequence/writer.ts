@@ -15,6 +15,7 @@ import { DareError } from '../errors.js';
 import { getBackend } from '../crypto/backend-select.js';
 import { frameHeader, frameTrailer, recordHeader, recordSize, type RandomAccessReader } from '../encoding/jbcd.js';
 import { FileAppender, FileReader } from '../platform/file.js';
+import { acquireLock, lockPathOf, type WriteLock } from '../platform/lock.js';
 import { equalBytes } from '../internal/bytes.js';
 import type { RecipientKey, SigningKey } from '../keys/types.js';
 import type { ContentMeta } from '../envelope/content-meta.js';
@@ -41,7 +42,17 @@ export interface SequenceKeys {
   signer?: SigningKey;
 }
 
-export interface CreateOptions extends SequenceKeys {
+/**
+ * The writer lock (lib/platform/lock.ts): by default the writer takes `<path>.lock` itself and
+ * releases it on close(). A caller that must hold the lock over more than the writer's life
+ * (reading an archive's index before appending, cutting back on abort) takes it and passes it
+ * here; the writer then leaves releasing it to that caller.
+ */
+export interface LockOption {
+  lock?: WriteLock;
+}
+
+export interface CreateOptions extends SequenceKeys, LockOption {
   type?: SequenceType;
   /** Metadata of frame 0 (what kind of sequence this is). */
   contentMeta?: ContentMeta;
@@ -117,6 +128,8 @@ export class SequenceWriter {
   private next: number;
   private session?: Session;
   private lastDigest?: Uint8Array;
+  /** The lock this writer took itself (released on close). */
+  private ownLock?: WriteLock;
 
   private constructor(path: string, out: FileAppender, type: SequenceType, policy: SequencePolicy, keys: SequenceKeys, next: number, tornBytes: number, frontier?: MerkleFrontier, chain?: Chain) {
     this.path = path;
@@ -139,9 +152,17 @@ export class SequenceWriter {
       secretKid: options.secret ? masterKeyId(options.secret) : undefined,
       signKeys: options.signer ? [{ crv: options.signer.crv, publicKey: options.signer.publicKey }] : [],
     };
-    const out = await FileAppender.open(path, true);
+    const own = options.lock ? undefined : acquireLock(lockPathOf(path), path);
+    let out: FileAppender;
+    try {
+      out = await FileAppender.open(path, true);
+    } catch (e) {
+      own?.release();
+      throw e;
+    }
     const w = new SequenceWriter(path, out, type, policy, options, 0, 0,
       type === 'Merkle' ? new MerkleFrontier() : undefined, type === 'Chain' ? new Chain() : undefined);
+    w.ownLock = own;
     const header: DareHeader = {
       policy: policyValue(policy),
       sequenceInfo: { dataEncoding: DATA_ENCODING, containerType: type, index: 0 },
@@ -156,19 +177,27 @@ export class SequenceWriter {
    * Opens a sequence for appending. A torn tail is cut off first (reported in
    * `tornBytes`); the Merkle frontier is rebuilt from O(log n) frames.
    */
-  static async open(path: string, keys: SequenceKeys = {}): Promise<SequenceWriter> {
-    const reader = await FileReader.open(path);
-    let state: Awaited<ReturnType<typeof loadState>>;
+  static async open(path: string, keys: SequenceKeys & LockOption = {}): Promise<SequenceWriter> {
+    // Locked before the tail is read: what another writer appends meanwhile must not be missed.
+    const own = keys.lock ? undefined : acquireLock(lockPathOf(path), path);
     try {
-      state = await loadState(reader);
-    } finally {
-      await reader.close();
+      const reader = await FileReader.open(path);
+      let state: Awaited<ReturnType<typeof loadState>>;
+      try {
+        state = await loadState(reader);
+      } finally {
+        await reader.close();
+      }
+      const out = await FileAppender.open(path, false);
+      if (state.tornBytes > 0) await out.truncate(state.last.end);
+      const w = new SequenceWriter(path, out, state.type, state.policy, keys, state.last.index + 1, state.tornBytes, state.frontier, state.chain);
+      for (const [i, p] of state.positions) w.positions.set(i, p);
+      w.ownLock = own;
+      return w;
+    } catch (e) {
+      own?.release();
+      throw e;
     }
-    const out = await FileAppender.open(path, false);
-    if (state.tornBytes > 0) await out.truncate(state.last.end);
-    const w = new SequenceWriter(path, out, state.type, state.policy, keys, state.last.index + 1, state.tornBytes, state.frontier, state.chain);
-    for (const [i, p] of state.positions) w.positions.set(i, p);
-    return w;
   }
 
   /** Index the next frame will get. */
@@ -353,7 +382,11 @@ export class SequenceWriter {
   }
 
   async close(): Promise<void> {
-    await this.out.close();
+    try {
+      await this.out.close();
+    } finally {
+      this.ownLock?.release();
+    }
   }
 }
 

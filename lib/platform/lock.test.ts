@@ -1,0 +1,107 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isDareError } from '../errors.js';
+import { SequenceWriter } from '../sequence/writer.js';
+import { ArchiveWriter } from '../archive/writer.js';
+import { acquireLock } from './lock.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dare-lock-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const file = () => join(dir, `s${n++}.dare`);
+
+function code(f: () => unknown): string {
+  try {
+    f();
+    return 'ok';
+  } catch (e) {
+    return isDareError(e) ? e.code : String(e);
+  }
+}
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'ok';
+  } catch (e) {
+    return isDareError(e) ? e.code : String(e);
+  }
+}
+
+/** The pid of a process that has exited. */
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+  return Number(r.stdout.toString());
+}
+
+describe('writer locks', () => {
+  it('one writer per sequence: a second open is CONFLICT until the first closes; no lock file is left', async () => {
+    const path = file();
+    const w = await SequenceWriter.create(path);
+    expect(existsSync(`${path}.lock`)).toBe(true);
+    expect(await codeOf(SequenceWriter.open(path))).toBe('CONFLICT');
+    await w.close();
+    expect(existsSync(`${path}.lock`)).toBe(false);
+    const w2 = await SequenceWriter.open(path);
+    await w2.append(Uint8Array.of(1, 2, 3));
+    expect(await codeOf(SequenceWriter.open(path))).toBe('CONFLICT');
+    await w2.close();
+    await (await SequenceWriter.open(path)).close();
+    expect(existsSync(`${path}.lock`)).toBe(false);
+  });
+
+  it('a failed open releases the lock (a file that is not a sequence)', async () => {
+    const path = file();
+    writeFileSync(path, 'not a sequence');
+    expect(await codeOf(SequenceWriter.open(path))).not.toBe('ok');
+    expect(existsSync(`${path}.lock`)).toBe(false);
+  });
+
+  it('takes over the lock of a process that is gone, or a torn lock file; never a live one or another host\'s', () => {
+    const lock = join(dir, 'x.lock');
+    writeFileSync(lock, JSON.stringify({ pid: deadPid(), host: hostname(), started: 'then' }));
+    const l = acquireLock(lock, 'x');
+    expect(JSON.parse(readFileSync(lock, 'utf8'))).toMatchObject({ pid: process.pid, host: hostname() });
+    expect(code(() => acquireLock(lock, 'x'))).toBe('CONFLICT');
+    l.release();
+    l.release();
+    expect(existsSync(lock)).toBe(false);
+    writeFileSync(lock, '{"pid": 12');
+    acquireLock(lock, 'x').release();
+    writeFileSync(lock, JSON.stringify({ pid: 1, host: 'elsewhere.example', started: 'now' }));
+    expect(() => acquireLock(lock, 'x')).toThrow(/in use by process 1 on elsewhere\.example \(if it is not running there, remove .*x\.lock\)/);
+    expect(existsSync(lock)).toBe(true);
+    rmSync(lock);
+  });
+
+  it('a lock held by another live process on this host is CONFLICT, named with its pid', async () => {
+    const lock = join(dir, 'live.lock');
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)']);
+    try {
+      writeFileSync(lock, JSON.stringify({ pid: child.pid, host: hostname(), started: 'now' }));
+      expect(() => acquireLock(lock, 'live')).toThrow(new RegExp(`in use by process ${child.pid} `));
+    } finally {
+      child.kill();
+      rmSync(lock, { force: true });
+    }
+  });
+
+  it('an archive session holds the lock from open to finish and to abort (after cutting back)', async () => {
+    const path = file();
+    const w = await ArchiveWriter.create(path);
+    expect(await codeOf(ArchiveWriter.open(path))).toBe('CONFLICT');
+    await w.add({ path: 'a', kind: 'file', size: 1, mode: 0o644, modified: new Date().toISOString() }, Uint8Array.of(7));
+    await w.finish();
+    expect(existsSync(`${path}.lock`)).toBe(false);
+    const a = await ArchiveWriter.open(path);
+    expect(await codeOf(ArchiveWriter.open(path))).toBe('CONFLICT');
+    expect(await codeOf(SequenceWriter.open(path))).toBe('CONFLICT');
+    await a.abort();
+    expect(existsSync(`${path}.lock`)).toBe(false);
+    const b = await ArchiveWriter.open(path);
+    await b.finish();
+  });
+});
