@@ -7,7 +7,7 @@ import type { DareErrorCode } from '../lib/index.js';
 
 export const EXIT = {
   OK: 0,
-  /** Failure not covered below: no such entry (NOT_FOUND), a conflicting entry or a mirror in use (CONFLICT), or a bug. */
+  /** Failure not covered below: no such entry (NOT_FOUND), a conflicting entry or a file or mirror in use by another writer (CONFLICT), or a bug. */
   FAILURE: 1,
   /** Bad command line: unknown command, missing or invalid argument. */
   USAGE: 2,
