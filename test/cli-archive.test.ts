@@ -117,6 +117,33 @@ describe('dare archive / list / extract / verify', () => {
     expect(v.stdout).toMatch(/encrypted frames not opened \(no key\), index not checked \(no key\)/);
   });
 
+  it('write-only append: a host with public keys only adds signed entries; the owner verifies, re-indexes, extracts', async () => {
+    // Bob owns the backup (his key reads it); Alice's host signs and appends without Bob's private key.
+    writeFileSync(p('wo1.txt'), 'first\n');
+    const a = await dare(['archive', p('wo.dare'), p('wo1.txt'), '-e', p('bob.pub'), '-s', p('alice.key')]);
+    expect(a.code, a.stderr).toBe(0);
+    writeFileSync(p('wo2.txt'), 'second\n');
+    const w = await dare(['append', p('wo.dare'), p('wo2.txt'), '-s', p('alice.key'), '--json']);
+    expect(w.code, w.stderr).toBe(0);
+    expect(w.stderr).toMatch(/^dare: note: write-only append \(no key reads the index\)/);
+    expect(JSON.parse(w.stdout)).toMatchObject({ entries: 1, signed: true, writeOnly: true });
+    expect((await dare(['delete', p('wo.dare'), 'wo1.txt', '-s', p('alice.key')])).code).toBe(5);
+    const l = await dare(['list', p('wo.dare'), '-i', p('bob.key')]);
+    expect(l.code, l.stderr).toBe(0);
+    expect(l.stdout).toMatch(/wo1\.txt[\s\S]*wo2\.txt/);
+    const v = await dare(['verify', p('wo.dare'), '-i', p('bob.key'), '--signer', p('alice.pub')]);
+    expect(v.code, v.stderr).toBe(0);
+    // Extraction trusting a signer wants a signed index: exit 4 until the owner writes one.
+    const x = await dare(['extract', p('wo.dare'), p('wo-out'), '-i', p('bob.key'), '--signer', p('alice.pub')]);
+    expect(x.code).toBe(4);
+    expect(x.stderr).toMatch(/write-only/);
+    const i = await dare(['index', p('wo.dare'), '-i', p('bob.key'), '-s', p('alice.key')]);
+    expect(i.code, i.stderr).toBe(0);
+    const x2 = await dare(['extract', p('wo.dare'), p('wo-out'), '-i', p('bob.key'), '--signer', p('alice.pub')]);
+    expect(x2.code, x2.stderr).toBe(0);
+    expect(readFileSync(p('wo-out', 'wo2.txt'), 'utf8')).toBe('second\n');
+  });
+
   it('encrypts under a shared secret', async () => {
     const secret = (await dare(['key', 'secret'])).stdout.trim();
     expect((await dare(['archive', p('sec.dare'), p('tree', 'group1', 'd5'), '--key', secret])).code).toBe(0);

@@ -8,7 +8,7 @@ import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import {
-  ArchiveReader, ArchiveWriter, DareError, addPath, addTar, base64urlEncode, verifySequence,
+  isDareError, ArchiveReader, ArchiveWriter, DareError, addPath, addTar, base64urlEncode, verifySequence,
   type ArchiveSummary, type EntryMeta,
 } from '../../lib/index.js';
 import { displayPath, isStdio, openInput, writeLine, type Io } from '../io.js';
@@ -59,15 +59,24 @@ async function addInputs(io: Io, a: WriteArgs, w: ArchiveWriter, onEntry: (m: En
 }
 
 function summaryJson(archive: string, s: ArchiveSummary, extra: Record<string, unknown>) {
-  return { archive: displayPath(archive), ...extra, entries: s.entries, frames: s.frames, signed: s.signed, apex: s.apex ? base64urlEncode(s.apex) : undefined };
+  return { archive: displayPath(archive), ...extra, entries: s.entries, frames: s.frames, signed: s.signed, apex: s.apex ? base64urlEncode(s.apex) : undefined, ...(s.writeOnly ? { writeOnly: true } : {}) };
 }
 
 /** Runs a session on an existing archive: aborted (cut back) on any error. */
-async function session(io: Io, a: WriteArgs, options: { rescan?: boolean }, work: (w: ArchiveWriter) => Promise<Record<string, unknown>>, forceIndex = false): Promise<void> {
+async function session(io: Io, a: WriteArgs, options: { rescan?: boolean; writeOnly?: boolean }, work: (w: ArchiveWriter) => Promise<Record<string, unknown>>, forceIndex = false): Promise<void> {
   if (isStdio(a.archive)) throw new UsageError('an archive is changed in place: give its file name, not -');
   const read = await loadReadKeys(io, a);
   const signer = await loadSigner(io, a.sign, a);
-  const w = await ArchiveWriter.open(a.archive, { ...read, signer, secret: read.secrets?.[0], rescan: options.rescan, checkSignature: signer !== undefined });
+  const noKey = !read.keys?.length && !read.secrets?.length;
+  let w: ArchiveWriter;
+  try {
+    w = await ArchiveWriter.open(a.archive, { ...read, signer, secret: read.secrets?.[0], rescan: options.rescan, checkSignature: signer !== undefined });
+  } catch (e) {
+    // No key reads the index of an archive encrypted to public keys: append write-only.
+    if (!(options.writeOnly && noKey && isDareError(e, 'NO_MATCHING_KEY'))) throw e;
+    w = await ArchiveWriter.openWriteOnly(a.archive, { signer });
+    note(io, a, 'write-only append (no key reads the index): new entries are sealed without an index; readers scan the frames until `dare index -i KEY` writes one');
+  }
   let extra: Record<string, unknown>;
   let s: ArchiveSummary;
   try {
@@ -145,12 +154,13 @@ export function appendCommand(io: Io): Command {
         .positional('inputs', { type: 'string', array: true, describe: 'files and directories, named as in dare archive' })
         .option('from-tar', { type: 'string', describe: 'add the entries of this tar file (- for stdin)' })
         .example('dare append release.dare CHANGES.md -s vendor.key', 'add a file and re-sign')
-        .example('dare append backup.dare notes/ -i me.key', 'encrypted archive: the key reads the index; new frames go to the same recipients'),
+        .example('dare append backup.dare notes/ -i me.key', 'encrypted archive: the key reads the index; new frames go to the same recipients')
+        .example('dare append backup.dare notes/ -s host.key', 'no private key: write-only (sealed and signed, no index until `dare index -i me.key`)'),
     handler: async (raw: unknown) => {
       const a = raw as WriteArgs;
       if (!a.inputs?.length && a.fromTar === undefined) throw new UsageError('nothing to append: give files or directories, or --from-tar FILE');
       const progress = entryProgress(io, a, 'appending');
-      await session(io, a, {}, async (w) => {
+      await session(io, a, { writeOnly: true }, async (w) => {
         let added = 0;
         try {
           const skipped = await addInputs(io, a, w, (m) => {

@@ -18,6 +18,11 @@ import type { ContentMeta } from '../envelope/content-meta.js';
 export const ARCHIVE_TYPE = 'application/dare-archive';
 /** `cty` of an index frame. */
 export const INDEX_TYPE = 'application/dare-archive-index';
+/**
+ * `cty` of the sealing meta frame of a write-only session (docs/FORMAT.md §9): empty, signed
+ * when a signer is given, and not an index, so readers rebuild the entries by a scan.
+ */
+export const SEAL_TYPE = 'application/dare-archive-seal';
 /** Version of the index payload written here. */
 export const INDEX_VERSION = 1;
 /** Largest index payload a reader loads (about two million entries). */

@@ -3,7 +3,7 @@
  * @module
  */
 export { ArchiveWriter } from './writer.js';
-export type { ArchiveKeys, ArchiveCreateOptions, ArchiveOpenOptions, ArchiveSummary } from './writer.js';
+export type { ArchiveKeys, ArchiveCreateOptions, ArchiveOpenOptions, ArchiveWriteOnlyOptions, ArchiveSummary } from './writer.js';
 export { ArchiveReader } from './reader.js';
 export type { ArchiveReadOptions, HistoryItem } from './reader.js';
 export { addPath } from './walk.js';
@@ -14,5 +14,5 @@ export { addTar, archiveToTar } from './tar.js';
 export type { TarImportOptions, TarImportReport } from './tar.js';
 export { copyArchive } from './copy.js';
 export type { CopyOptions, CopyReport } from './copy.js';
-export { ARCHIVE_TYPE, checkEntryPath } from './format.js';
+export { ARCHIVE_TYPE, SEAL_TYPE as ARCHIVE_SEAL_TYPE, checkEntryPath } from './format.js';
 export type { EntryKind, EntryMeta, IndexEntry } from './format.js';

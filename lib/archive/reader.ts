@@ -149,7 +149,7 @@ export class ArchiveReader {
     if (!sigs.some((s) => s.trusted)) {
       throw new DareError('SIGNATURE_INVALID', sigs.length ? 'the archive is not signed by a trusted key' : 'the archive is not signed (its last frame carries no signature)');
     }
-    if (!this.indexed || !this.indexDigest) throw new DareError('SIGNATURE_INVALID', 'the signed last frame is not an index: run `dare index` and sign it');
+    if (!this.indexed || !this.indexDigest) throw new DareError('SIGNATURE_INVALID', 'the signed last frame is not an index (entries were appended write-only, or an append was interrupted): run `dare index` with the key and sign it, or check every frame with `dare verify --signer`');
     if (seq.type !== 'Merkle' || !seq.checkable) throw new DareError('UNSUPPORTED_ALGORITHM', 'only Merkle archives written by this implementation can be authenticated');
     const apex = last.trailer?.treeDigest;
     const nodes: Uint8Array[] = [];

@@ -12,12 +12,14 @@ import { basename, dirname, join } from 'node:path';
 import { DareError } from '../errors.js';
 import type { RecipientKey, SigningKey } from '../keys/types.js';
 import { masterKeyId } from '../envelope/keyschedule.js';
+import { checkSignatures } from '../envelope/signatures.js';
 import { acquireLock, lockPathOf, type WriteLock } from '../platform/lock.js';
 import { SequenceWriter } from '../sequence/writer.js';
+import { SequenceReader } from '../sequence/reader.js';
 import type { SequencePolicy } from '../sequence/policy.js';
 import { ArchiveReader, type ArchiveReadOptions } from './reader.js';
 import {
-  ARCHIVE_TYPE, ancestors, checkEntryPath, deletionContentMeta, encodeIndex, entryContentMeta, indexContentMeta, isWithin,
+  ARCHIVE_TYPE, SEAL_TYPE, ancestors, checkEntryPath, deletionContentMeta, encodeIndex, entryContentMeta, indexContentMeta, isWithin,
   type EntryMeta, type IndexEntry,
 } from './format.js';
 
@@ -46,8 +48,19 @@ export interface ArchiveOpenOptions extends ArchiveKeys, ArchiveReadOptions {
   checkSignature?: boolean;
 }
 
+/** A write-only session (ArchiveWriter.openWriteOnly): public keys only. */
+export interface ArchiveWriteOnlyOptions {
+  /** Encrypt new frames to these keys (default: the keys of the archive's policy). */
+  recipients?: readonly RecipientKey[];
+  /** Sign the sealing frame. */
+  signer?: SigningKey;
+}
+
 export interface ArchiveSummary {
+  /** Live entries after the session; for a write-only session, the entries it added. */
   readonly entries: number;
+  /** The session was write-only (sealed without an index). */
+  readonly writeOnly?: boolean;
   /** Frames in the archive, index included. */
   readonly frames: number;
   readonly apex?: Uint8Array;
@@ -97,10 +110,13 @@ export class ArchiveWriter {
   private done = false;
   /** `<path>.lock`, held from open/create until finish/abort (cutting back included). */
   private readonly lock: WriteLock;
+  /** Opened without a key that reads the index: `live` holds this session's entries only. */
+  readonly writeOnly: boolean;
 
-  private constructor(path: string, lock: WriteLock, sequence: SequenceWriter, live: Map<string, IndexEntry>, startSize: number, dirty: boolean, signed: boolean, temp?: { file: string; force: boolean }) {
+  private constructor(path: string, lock: WriteLock, sequence: SequenceWriter, live: Map<string, IndexEntry>, startSize: number, dirty: boolean, signed: boolean, temp?: { file: string; force: boolean }, writeOnly = false) {
     this.path = path;
     this.lock = lock;
+    this.writeOnly = writeOnly;
     this.signed = signed;
     this.sequence = sequence;
     this.live = live;
@@ -170,6 +186,55 @@ export class ArchiveWriter {
     return new ArchiveWriter(path, lock, seq, live, size, stale, options.signer !== undefined);
   }
 
+  /**
+   * Opens an archive encrypted to public keys for adding entries without a key that
+   * reads it (a backup host that holds no private key; docs/FORMAT.md §9, "Write-only
+   * sessions"). New frames are encrypted to the policy's keys (or `recipients`). The
+   * index cannot be read, so entries are checked for conflicts within the session only,
+   * nothing can be deleted, and finish() seals with a SEAL_TYPE meta frame instead of an
+   * index (signed with `signer`): readers then scan the frames, and `dare index` with a key
+   * writes a new index. When the policy names signers, the last frame must carry a valid
+   * signature by one of them (or `signer`) over its apex, which the writer checks against
+   * the stored tree: a session never signs over frames nobody signed (SIGNATURE_INVALID).
+   */
+  static async openWriteOnly(path: string, options: ArchiveWriteOnlyOptions = {}): Promise<ArchiveWriter> {
+    const lock = acquireLock(lockPathOf(path), path);
+    try {
+      const mine = options.signer ? [{ crv: options.signer.crv, publicKey: options.signer.publicKey }] : [];
+      const seq = await SequenceReader.open(path);
+      try {
+        if ((await seq.open(seq.first)).contentMeta?.contentType !== ARCHIVE_TYPE) throw new DareError('MALFORMED', `not a dare archive (frame 0 does not name ${ARCHIVE_TYPE})`);
+        const policy = seq.policy;
+        if (policy.secretKid !== undefined) throw new DareError('NO_MATCHING_KEY', 'the archive is encrypted under a shared secret: give the secret to append');
+        if (policy.signKeys.length && seq.last.index > 0) {
+          const trusted = [...policy.signKeys, ...mine];
+          const last = seq.last;
+          const apex = last.trailer?.treeDigest;
+          const entries = [...(last.header.signatures ?? []), ...(last.trailer?.signatures ?? [])];
+          const sigs = apex && seq.type === 'Merkle' ? checkSignatures(entries, apex, trusted) : [];
+          if (!sigs.some((x) => x.status === 'valid' && x.trusted)) {
+            throw new DareError('SIGNATURE_INVALID', 'the archive\'s last frame is not signed by one of its signers: a write-only session does not sign over frames it cannot check');
+          }
+        }
+      } finally {
+        await seq.close();
+      }
+      // SequenceWriter.open checks that the stored tree gives the last frame's TreeDigest (the one signed).
+      const w = await SequenceWriter.open(path, { recipients: options.recipients, signer: options.signer, lock });
+      let size: number;
+      try {
+        size = (await stat(path)).size;
+      } catch (e) {
+        await w.close();
+        throw fsError(e, path);
+      }
+      return new ArchiveWriter(path, lock, w, new Map(), size, false, options.signer !== undefined, undefined, true);
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+  }
+
   /** The file being written: a temporary name until finish() for a new archive. */
   get file(): string {
     return this.temp?.file ?? this.path;
@@ -221,6 +286,7 @@ export class ArchiveWriter {
   /** Deletes an entry and everything below it (a deletion marker each); NOT_FOUND when nothing matches. */
   async remove(path: string): Promise<string[]> {
     this.open();
+    if (this.writeOnly) throw new DareError('NO_MATCHING_KEY', 'deleting needs the key that reads the archive\'s index (this session is write-only)');
     const name = path.replace(/\/+$/, '');
     const gone = [...this.live.keys()].filter((p) => isWithin(p, name)).reverse();
     if (!gone.length) throw new DareError('NOT_FOUND', `${path}: no such entry in the archive`);
@@ -244,14 +310,21 @@ export class ArchiveWriter {
       const entries = this.entries();
       let apex: Uint8Array | undefined;
       let frames = this.sequence.frameCount;
-      if (this.dirty || options.forceIndex) {
+      if (this.writeOnly) {
+        // No index can be written without the old one: seal (and sign) the session instead.
+        if (this.dirty) {
+          const f = await this.sequence.seal(EMPTY, { contentMeta: { contentType: SEAL_TYPE } });
+          apex = f.treeDigest;
+          frames = f.index + 1;
+        }
+      } else if (this.dirty || options.forceIndex) {
         const f = await this.sequence.seal(encodeIndex(entries), { contentMeta: indexContentMeta(entries.length) });
         apex = f.treeDigest;
         frames = f.index + 1;
       }
       await this.sequence.close();
       if (this.temp) await placeFile(this.temp.file, this.path, this.temp.force).catch((e: unknown) => { throw fsError(e, this.path); });
-      return { entries: entries.length, frames, apex, signed: apex !== undefined && this.signed };
+      return { entries: entries.length, frames, apex, signed: apex !== undefined && this.signed, ...(this.writeOnly ? { writeOnly: true } : {}) };
     } catch (e) {
       await this.cleanup();
       throw e;
