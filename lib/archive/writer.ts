@@ -176,14 +176,7 @@ export class ArchiveWriter {
       await reader.close();
     }
     const seq = await SequenceWriter.open(path, { recipients: options.recipients, secret, signer: options.signer, lock });
-    let size: number;
-    try {
-      size = (await stat(path)).size;
-    } catch (e) {
-      await seq.close();
-      throw fsError(e, path);
-    }
-    return new ArchiveWriter(path, lock, seq, live, size, stale, options.signer !== undefined);
+    return new ArchiveWriter(path, lock, seq, live, await startSize(path, seq), stale, options.signer !== undefined);
   }
 
   /**
@@ -221,14 +214,7 @@ export class ArchiveWriter {
       }
       // SequenceWriter.open checks that the stored tree gives the last frame's TreeDigest (the one signed).
       const w = await SequenceWriter.open(path, { recipients: options.recipients, signer: options.signer, lock });
-      let size: number;
-      try {
-        size = (await stat(path)).size;
-      } catch (e) {
-        await w.close();
-        throw fsError(e, path);
-      }
-      return new ArchiveWriter(path, lock, w, new Map(), size, false, options.signer !== undefined, undefined, true);
+      return new ArchiveWriter(path, lock, w, new Map(), await startSize(path, w), false, options.signer !== undefined, undefined, true);
     } catch (e) {
       lock.release();
       throw e;
@@ -352,6 +338,16 @@ export class ArchiveWriter {
 
   private open(): void {
     if (this.done) throw new RangeError('the archive session is finished');
+  }
+}
+
+/** The archive's length as a session starts (abort() cuts back to it); the writer is closed on failure. */
+async function startSize(path: string, seq: SequenceWriter): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (e) {
+    await seq.close();
+    throw fsError(e, path);
   }
 }
 
