@@ -3,11 +3,12 @@ import { promises as fs, readFileSync, readdirSync, statSync, writeFileSync, mkd
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { generateKeySet, isDareError, parseSecret, generateSecret, utf8, type KeySet } from '../lib/index.js';
+import { generateKeySet, parseSecret, generateSecret, utf8, type KeySet } from '../lib/index.js';
 import { SequenceWriter } from '../lib/sequence/writer.js';
 import { Mirror, restoreMirror, syncOnce, mirrorHistory, mirrorStatus, type MirrorKeys } from './index.js';
 import { encryptFile } from './objects.js';
 import { checkPath, decodeEntry, encodeEntry } from './entries.js';
+import { errorCode as code } from '../lib/internal/error-code.test-util.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dare-mirror-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -71,14 +72,6 @@ async function entries(dest: string) {
   return mirrorHistory(dest, readKeys);
 }
 
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'ok';
-  } catch (e) {
-    return isDareError(e) ? e.code : String(e);
-  }
-}
 
 describe('watched-folder mirror (library)', () => {
   it('catches up, restores byte for byte with modes and times, and hides every plaintext name', async () => {

@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import tar from 'tar-stream';
-import { isDareError } from '../errors.js';
 import { generateKeySet, parsePublicKeySet, publicKeySet } from '../keys/keyset.js';
 import { toHex } from '../internal/bytes.js';
 import { verifySequence } from '../sequence/verify.js';
@@ -16,6 +15,7 @@ import type { RandomAccessReader } from '../encoding/jbcd.js';
 import { ArchiveReader, ArchiveWriter, addPath, addTar, archiveToTar, copyArchive, extractArchive, checkEntryPath } from './index.js';
 import { readFileExactly } from './walk.js';
 import { craftArchive } from './craft.test-util.js';
+import { errorCode as code } from '../internal/error-code.test-util.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dare-archive-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -31,14 +31,6 @@ const aliceKeys = { keys: [{ crv: 'X25519' as const, privateKey: alice.encryptio
 const T1 = new Date('2021-03-04T05:06:07.250Z');
 const T2 = new Date('2020-01-02T03:04:05.500Z');
 
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'ok';
-  } catch (e) {
-    return isDareError(e) ? e.code : String(e);
-  }
-}
 
 /** src/{a/b/x.txt, a/y.bin (0600), empty/, link -> a/b/x.txt}, with fixed times. */
 function tree(): string {

@@ -5,13 +5,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeySet, publicKeySet } from '../keys/keyset.js';
-import { isDareError } from '../errors.js';
 import { collectBytes } from '../internal/bytes.js';
 import { verifySequence } from '../sequence/verify.js';
 import { LogWriter } from '../log/writer.js';
 import { ArchiveWriter } from './writer.js';
 import { ArchiveReader } from './reader.js';
 import type { EntryMeta } from './format.js';
+import { errorCode as code } from '../internal/error-code.test-util.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dare-wo-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,14 +26,6 @@ const T = '2024-05-06T07:08:09.000Z';
 const meta = (path: string, size: number): EntryMeta => ({ path, kind: 'file', size, mode: 0o644, modified: T });
 const bytes = (s: string) => new TextEncoder().encode(s);
 
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'ok';
-  } catch (e) {
-    return isDareError(e) ? e.code : String(e);
-  }
-}
 
 /** An archive encrypted to the owner, signed by the host (the policy names the host's key). */
 async function backup(): Promise<string> {

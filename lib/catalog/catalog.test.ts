@@ -11,6 +11,7 @@ import { verifySequence } from '../sequence/verify.js';
 import type { ContentMeta } from '../envelope/content-meta.js';
 import { Catalog, CATALOG_CONTENT_TYPE } from './catalog.js';
 import { Spool } from '../spool/spool.js';
+import { errorCode as code } from '../internal/error-code.test-util.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dare-cat-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,14 +24,6 @@ const bobKey = { crv: bob.encryption.crv, privateKey: bob.encryption.privateKey 
 const toAlice = { recipients: [publicKeySet(alice).encryption], keys: [aliceKey] };
 const secret = new Uint8Array(32).fill(7);
 
-async function code(p: Promise<unknown> | (() => unknown)): Promise<string> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-    return 'ok';
-  } catch (e) {
-    return isDareError(e) ? e.code : (e as Error).name;
-  }
-}
 
 function flip(b: Buffer, at: number, mask: number): void {
   b.writeUInt8(b.readUInt8(at) ^ mask, at);

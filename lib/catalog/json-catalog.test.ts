@@ -2,11 +2,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isDareError } from '../errors.js';
 import { utf8 } from '../internal/bytes.js';
 import { asBinary } from '../encoding/json.js';
 import { isJsonObject } from '../encoding/value.js';
 import { JsonCatalog, JSON_VALUE_CODEC, type JsonCodec } from './json-catalog.js';
+import { errorCode as code } from '../internal/error-code.test-util.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dare-jcat-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,14 +30,6 @@ const bookmarkCodec: JsonCodec<Bookmark> = {
   },
 };
 
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'ok';
-  } catch (e) {
-    return isDareError(e) ? e.code : (e as Error).name;
-  }
-}
 
 describe('JsonCatalog', () => {
   it('stores typed entries through a codec, encrypted, and reads them back after reopen', async () => {

@@ -3,7 +3,6 @@ import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeySet, parsePublicKeySet, publicKeySet } from '../keys/keyset.js';
-import { isDareError } from '../errors.js';
 import { fromUtf8, utf8 } from '../internal/bytes.js';
 import { SequenceWriter } from '../sequence/writer.js';
 import { inclusionProof, merkleRoot } from '../sequence/merkle.js';
@@ -13,6 +12,7 @@ import { LogWriter } from './writer.js';
 import { LogReader } from './reader.js';
 import { checkEntryDigest, checkInclusionProof, encodeInclusionProof, parseInclusionProof, proveInclusion } from './proof.js';
 import { MAX_ENTRY_BYTES } from './format.js';
+import { errorCode as code } from '../internal/error-code.test-util.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dare-log-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,14 +24,6 @@ const aliceSigner = { crv: alice.signature.crv, privateKey: alice.signature.priv
 const bobSigner = { crv: bob.signature.crv, privateKey: bob.signature.privateKey, publicKey: bob.signature.publicKey };
 const aliceKeys = { keys: [{ crv: 'X25519' as const, privateKey: alice.encryption.privateKey }] };
 
-async function code(p: Promise<unknown> | (() => unknown)): Promise<string> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-    return 'ok';
-  } catch (e) {
-    return isDareError(e) ? e.code : String(e);
-  }
-}
 
 async function texts(path: string, options = {}, from?: number, to?: number): Promise<string[]> {
   const r = await LogReader.open(path, options);
@@ -277,8 +269,8 @@ describe('log writer checkpoints', () => {
     expect(results.slice(0, 6)).toEqual([1, { wrote: true, last: 1, signed: true }, 2, 3, { wrote: true, last: 3, signed: true }, 4]);
     expect(results[6]).toMatchObject({ appended: 4, last: 4, signed: true, checkpoints: 2 });
     expect(await texts(path)).toEqual(['1:a', '2:b', '3:c', '4:d']);
-    expect(await code(w.checkpoint())).toMatch(/closed/);
-    expect(await code(w.append('e'))).toMatch(/closed/);
+    await expect(w.checkpoint()).rejects.toThrow(/closed/);
+    await expect(w.append('e')).rejects.toThrow(/closed/);
   });
 
   it('a process gone after a checkpoint (frames after it whole or torn): the signed entries stay, the next session continues', async () => {

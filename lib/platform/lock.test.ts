@@ -7,6 +7,7 @@ import { isDareError } from '../errors.js';
 import { SequenceWriter } from '../sequence/writer.js';
 import { ArchiveWriter } from '../archive/writer.js';
 import { acquireLock } from './lock.js';
+import { errorCode } from '../internal/error-code.test-util.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dare-lock-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,14 +23,6 @@ function code(f: () => unknown): string {
   }
 }
 
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'ok';
-  } catch (e) {
-    return isDareError(e) ? e.code : String(e);
-  }
-}
 
 /** The pid of a process that has exited. */
 function deadPid(): number {
@@ -42,12 +35,12 @@ describe('writer locks', () => {
     const path = file();
     const w = await SequenceWriter.create(path);
     expect(existsSync(`${path}.lock`)).toBe(true);
-    expect(await codeOf(SequenceWriter.open(path))).toBe('CONFLICT');
+    expect(await errorCode(SequenceWriter.open(path))).toBe('CONFLICT');
     await w.close();
     expect(existsSync(`${path}.lock`)).toBe(false);
     const w2 = await SequenceWriter.open(path);
     await w2.append(Uint8Array.of(1, 2, 3));
-    expect(await codeOf(SequenceWriter.open(path))).toBe('CONFLICT');
+    expect(await errorCode(SequenceWriter.open(path))).toBe('CONFLICT');
     await w2.close();
     await (await SequenceWriter.open(path)).close();
     expect(existsSync(`${path}.lock`)).toBe(false);
@@ -56,7 +49,7 @@ describe('writer locks', () => {
   it('a failed open releases the lock (a file that is not a sequence)', async () => {
     const path = file();
     writeFileSync(path, 'not a sequence');
-    expect(await codeOf(SequenceWriter.open(path))).not.toBe('ok');
+    expect(await errorCode(SequenceWriter.open(path))).not.toBe('ok');
     expect(existsSync(`${path}.lock`)).toBe(false);
   });
 
@@ -92,13 +85,13 @@ describe('writer locks', () => {
   it('an archive session holds the lock from open to finish and to abort (after cutting back)', async () => {
     const path = file();
     const w = await ArchiveWriter.create(path);
-    expect(await codeOf(ArchiveWriter.open(path))).toBe('CONFLICT');
+    expect(await errorCode(ArchiveWriter.open(path))).toBe('CONFLICT');
     await w.add({ path: 'a', kind: 'file', size: 1, mode: 0o644, modified: new Date().toISOString() }, Uint8Array.of(7));
     await w.finish();
     expect(existsSync(`${path}.lock`)).toBe(false);
     const a = await ArchiveWriter.open(path);
-    expect(await codeOf(ArchiveWriter.open(path))).toBe('CONFLICT');
-    expect(await codeOf(SequenceWriter.open(path))).toBe('CONFLICT');
+    expect(await errorCode(ArchiveWriter.open(path))).toBe('CONFLICT');
+    expect(await errorCode(SequenceWriter.open(path))).toBe('CONFLICT');
     await a.abort();
     expect(existsSync(`${path}.lock`)).toBe(false);
     const b = await ArchiveWriter.open(path);

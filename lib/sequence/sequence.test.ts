@@ -3,12 +3,12 @@ import { mkdtempSync, rmSync, statSync, truncateSync, readFileSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeySet, publicKeySet } from '../keys/keyset.js';
-import { isDareError } from '../errors.js';
 import { fromUtf8, utf8 } from '../internal/bytes.js';
 import { SequenceWriter } from './writer.js';
 import { SequenceReader } from './reader.js';
 import { verifySequence } from './verify.js';
 import { SEQUENCE_TYPES } from './format.js';
+import { errorCode as code } from '../internal/error-code.test-util.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dare-seq-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,14 +18,6 @@ const alice = generateKeySet();
 const bob = generateKeySet();
 const aliceKeys = { keys: [{ crv: 'X25519' as const, privateKey: alice.encryption.privateKey }] };
 
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'ok';
-  } catch (e) {
-    return isDareError(e) ? e.code : String(e);
-  }
-}
 
 async function payloads(path: string, options = {}): Promise<string[]> {
   const r = await SequenceReader.open(path, options);

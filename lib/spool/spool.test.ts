@@ -3,11 +3,11 @@ import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeySet, publicKeySet } from '../keys/keyset.js';
-import { isDareError } from '../errors.js';
 import { fromUtf8, utf8 } from '../internal/bytes.js';
 import { SequenceWriter } from '../sequence/writer.js';
 import { Catalog } from '../catalog/catalog.js';
 import { Spool, SPOOL_CONTENT_TYPE, SPOOL_STATUSES } from './spool.js';
+import { errorCode as code } from '../internal/error-code.test-util.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dare-spool-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,14 +19,6 @@ const aliceKey = { crv: alice.encryption.crv, privateKey: alice.encryption.priva
 const toAlice = { recipients: [publicKeySet(alice).encryption], keys: [aliceKey] };
 const secret = new Uint8Array(32).fill(9);
 
-async function code(p: Promise<unknown> | (() => unknown)): Promise<string> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-    return 'ok';
-  } catch (e) {
-    return isDareError(e) ? e.code : (e as Error).name;
-  }
-}
 
 const statuses = (s: Spool) => Object.fromEntries(s.messages().map((m) => [m.id, m.status]));
 
