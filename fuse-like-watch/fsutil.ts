@@ -43,9 +43,9 @@ export interface WalkEntry {
  * Every directory and regular file below `root` (relative paths), streaming: a
  * folder of many thousands of files never sits in memory as one listing. Symbolic
  * links and special files are not followed or reported. Unreadable directories
- * are reported to `onError` and skipped.
+ * are reported to `onError` and skipped; so is what `skip` names (not descended into).
  */
-export async function* walk(root: string, rel = '', onError?: (rel: string, e: unknown) => void): AsyncGenerator<WalkEntry> {
+export async function* walk(root: string, rel = '', onError?: (rel: string, e: unknown) => void, skip?: (rel: string) => boolean): AsyncGenerator<WalkEntry> {
   let dir;
   try {
     dir = await fs.opendir(rel ? under(root, rel) : root, { bufferSize: 256 });
@@ -55,9 +55,10 @@ export async function* walk(root: string, rel = '', onError?: (rel: string, e: u
   }
   for await (const d of dir) {
     const p = rel ? `${rel}/${d.name}` : d.name;
+    if (skip?.(p)) continue;
     if (d.isDirectory()) {
       yield { path: p, dir: true };
-      yield* walk(root, p, onError);
+      yield* walk(root, p, onError, skip);
     } else if (d.isFile()) {
       yield { path: p, dir: false };
     }

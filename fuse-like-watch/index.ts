@@ -15,4 +15,6 @@ export type { MirrorKeys } from './journal.js';
 export { JOURNAL_FILE } from './journal.js';
 export { objectName, objectPath } from './objects.js';
 export { checkPath, FolderState } from './entries.js';
+export { excluder } from './exclude.js';
+export type { Excluder } from './exclude.js';
 export type { Entry, FileRecord, Checkpoint } from './entries.js';

@@ -19,6 +19,7 @@ import { DareError, generateSecret, type RecipientKey } from '../lib/index.js';
 import { SequenceWriter } from '../lib/sequence/writer.js';
 import { SequenceReader } from '../lib/sequence/reader.js';
 import { acquireLock, lockPathOf } from '../lib/platform/lock.js';
+import { excluder, type Excluder } from './exclude.js';
 import { encodeEntry, FolderState, JOURNAL_VERSION, type Entry, type FileRecord } from './entries.js';
 import { errno, fsError, isInside, lstatOrNone, syncDir, syncFile, under, walk } from './fsutil.js';
 import { JOURNAL_CONTENT_TYPE, JOURNAL_FILE, readJournal, referencedObjects, replay, type MirrorKeys } from './journal.js';
@@ -41,6 +42,11 @@ export interface MirrorEvent {
 
 export interface MirrorOptions {
   readonly keys: MirrorKeys;
+  /**
+   * Glob patterns of what to leave out (exclude.ts): never mirrored, and a path mirrored
+   * before that matches now is recorded as deleted (earlier versions stay restorable).
+   */
+  readonly exclude?: readonly string[];
   /** A file modified less than this long ago is still being written: it waits (default 1000 ms). */
   readonly settleMs?: number;
   readonly onEvent?: (e: MirrorEvent) => void;
@@ -94,6 +100,8 @@ export class Mirror {
   private lastCommit = Date.now();
   private sinceCheckpoint = false;
   private closed = false;
+  /** What is left out (MirrorOptions.exclude). */
+  readonly excluded?: Excluder;
 
   private constructor(src: string, dest: string, state: FolderState, writer: SequenceWriter, writeKeys: WriteKeys, referenced: Set<string>, unlock: () => Promise<void>, o: MirrorOptions) {
     this.src = src;
@@ -105,10 +113,12 @@ export class Mirror {
     this.unlock = unlock;
     this.settleMs = o.settleMs ?? 1000;
     this.emit = o.onEvent ?? (() => undefined);
+    this.excluded = excluder(o.exclude);
   }
 
   /** Opens DEST as the mirror of SRC, creating it when DEST is new or empty. */
   static async open(srcArg: string, destArg: string, o: MirrorOptions): Promise<Mirror> {
+    excluder(o.exclude); // bad patterns fail before anything is opened
     let src: string;
     try {
       src = await fs.realpath(srcArg);
@@ -231,6 +241,7 @@ export class Mirror {
   }
 
   private async inspect(rel: string): Promise<Found> {
+    if (this.excluded?.(rel)) return { kind: 'none' }; // left out: as if it were not there
     try {
       const st = await lstatOrNone(under(this.src, rel));
       if (st === undefined) return { kind: 'none' };
@@ -264,7 +275,7 @@ export class Mirror {
       if (rel && errno(e) !== 'ENOENT') this.fail(result, rel, fsError(e, rel).message);
     };
     const scan = async (root: string) => {
-      for await (const w of walk(this.src, root, onError)) found.set(w.path, { kind: 'none' });
+      for await (const w of walk(this.src, root, onError, this.excluded)) found.set(w.path, { kind: 'none' });
     };
     // Paths that failed before are looked at again (a directory with what is below it).
     const roots = paths === undefined ? [''] : [...new Set([...paths, ...this.failed.keys()])].filter((p) => p !== '');

@@ -12,6 +12,7 @@ import { isDareError } from '../lib/index.js';
 import { errno, lstatOrNone, under, walk } from './fsutil.js';
 import { JOURNAL_FILE, lastCheckpoint, readJournal, replay, type JournalFrame, type MirrorKeys } from './journal.js';
 import { objectPath, readObject } from './objects.js';
+import { excluder } from './exclude.js';
 
 export interface StatusOptions {
   readonly keys: MirrorKeys;
@@ -19,6 +20,8 @@ export interface StatusOptions {
   readonly source?: string;
   /** Decrypt and check every object of the current state. */
   readonly deep?: boolean;
+  /** The watcher's exclude patterns (MirrorOptions.exclude): excluded files are not pending. */
+  readonly exclude?: readonly string[];
 }
 
 export interface MirrorStatus {
@@ -70,13 +73,15 @@ export async function mirrorStatus(dest: string, o: StatusOptions): Promise<Mirr
   if (source !== undefined && (await lstatOrNone(source))?.isDirectory()) {
     const put: string[] = [];
     const seen = new Set<string>();
-    for await (const w of walk(source)) {
+    const excluded = excluder(o.exclude);
+    for await (const w of walk(source, '', undefined, excluded)) {
       if (w.dir) continue;
       seen.add(w.path);
       const st = await lstatOrNone(under(source, w.path)).catch(() => undefined);
       const r = state.files.get(w.path);
       if (!st || !r || r.size !== Number(st.size) || r.mtimeNs !== String(st.mtimeNs) || r.mode !== (Number(st.mode) & 0o7777)) put.push(w.path);
     }
+    // A mirrored file now excluded is deleted by the next pass: pending too.
     pending = { put: put.sort(), delete: [...state.files.keys()].filter((p) => !seen.has(p)).sort() };
   }
   const cp = lastCheckpoint(read.frames);

@@ -79,9 +79,18 @@ export async function watchFolder(src: string, dest: string, o: WatchOptions): P
   };
 
   // Permission errors are found and reported by the passes themselves.
-  const watcher = watch(mirror.src, { ignoreInitial: true, followSymlinks: false, persistent: true, ignorePermissionErrors: true });
+  const relOf = (path: string) => relative(mirror.src, path).split(sep).join('/');
+  const excluded = mirror.excluded;
+  const watcher = watch(mirror.src, {
+    ignoreInitial: true, followSymlinks: false, persistent: true, ignorePermissionErrors: true,
+    // Excluded directories are not watched at all (node_modules, build output...).
+    ignored: excluded && ((path: string) => {
+      const rel = relOf(path);
+      return rel !== '' && !rel.startsWith('..') && excluded(rel);
+    }),
+  });
   watcher.on('all', (_event, path) => {
-    const rel = relative(mirror.src, path).split(sep).join('/');
+    const rel = relOf(path);
     if (rel && !rel.startsWith('..')) mark(rel);
   });
   watcher.on('error', (e) => emit({ event: 'skip', reason: e instanceof Error ? e.message : String(e) }));

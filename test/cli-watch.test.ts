@@ -244,6 +244,31 @@ describe('dare watch (live, spawned)', () => {
     expect(readFileSync(p('live-one', 'e.txt'), 'utf8')).toBe('echo goes\n');
   });
 
+  it('--exclude: excluded folders and files are neither watched nor mirrored, live or in the catch-up', async () => {
+    const src = p('x-src');
+    const dest = p('x-dest');
+    mkdirSync(join(src, 'node_modules', 'dep'), { recursive: true });
+    writeFileSync(join(src, 'node_modules', 'dep', 'index.js'), 'dependency\n');
+    writeFileSync(join(src, 'keep.txt'), 'keep\n');
+    const w = startWatcher([src, dest, ...me, '--settle', '100', '-x', 'node_modules', '-x', '*.tmp']);
+    await w.waitFor((e) => e.event === 'ready', 'ready');
+    writeFileSync(join(src, 'node_modules', 'dep', 'new.js'), 'more dependency\n');
+    writeFileSync(join(src, 'scratch.tmp'), 'scratch\n');
+    writeFileSync(join(src, 'later.txt'), 'later\n');
+    await w.waitFor((e) => e.event === 'put' && e.path === 'later.txt', 'put later.txt');
+    const last = w.events.filter((e) => e.event === 'put').at(-1);
+    await w.waitFor((e) => e.event === 'checkpoint' && (e.entry as number) > (last?.entry as number), 'checkpoint after later.txt');
+    await stop(w);
+    const puts = w.events.filter((e) => e.event === 'put').map((e) => e.path).sort();
+    expect(puts).toEqual(['keep.txt', 'later.txt']);
+    const st = await dare(['status', dest, ...me, '--source', src, '-x', 'node_modules', '-x', '*.tmp', '--json']);
+    expect(st.code, st.stderr).toBe(0);
+    expect(JSON.parse(st.stdout).pending).toEqual({ put: [], delete: [] });
+    const bad = await dare(['watch', src, dest, ...me, '--once', '-x', '']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^dare: error: --exclude: bad exclude pattern/);
+  });
+
   it('kill -9 during the catch-up of many files, then a restart: no entry twice, nothing lost', async () => {
     const src = p('kill-src');
     const dest = p('kill-dest');

@@ -7,7 +7,7 @@
 import type { Argv } from 'yargs';
 import { DareError, publicKeySet, type DecryptionKey, type RecipientKey } from '../../lib/index.js';
 import {
-  mirrorHistory, mirrorStatus, restoreMirror, syncOnce, watchFolder, type MirrorEvent, type MirrorKeys, type MirrorStatus,
+  excluder, mirrorHistory, mirrorStatus, restoreMirror, syncOnce, watchFolder, type MirrorEvent, type MirrorKeys, type MirrorStatus,
 } from '../../fuse-like-watch/index.js';
 import { writeLine, type Io } from '../io.js';
 import {
@@ -78,6 +78,7 @@ interface WatchArgs extends KeyArgs {
   settle: number;
   retry: number;
   verbose?: boolean;
+  exclude?: string[];
 }
 
 async function watchKeys(io: Io, a: WatchArgs): Promise<MirrorKeys> {
@@ -98,6 +99,16 @@ async function watchKeys(io: Io, a: WatchArgs): Promise<MirrorKeys> {
   return { recipients, decryptionKeys, secret: a.key === undefined ? undefined : await loadSecret(a.key), signer };
 }
 
+/** Bad --exclude patterns are usage errors. */
+function checkExclude(patterns: string[] | undefined): void {
+  try {
+    excluder(patterns);
+  } catch (e) {
+    if (e instanceof RangeError) throw new UsageError(`--exclude: ${e.message}`);
+    throw e;
+  }
+}
+
 export function watchCommand(io: Io): Command {
   return {
     command: 'watch <src> <dest>',
@@ -112,15 +123,18 @@ export function watchCommand(io: Io): Command {
         .option('settle', { type: 'number', default: 1000, describe: 'milliseconds a file must stay unchanged before it is encrypted' })
         .option('retry', { type: 'number', default: 30, describe: 'seconds between retries of files that could not be read' })
         .option('verbose', { alias: 'v', type: 'boolean', describe: 'one line per change on stderr (the default on a terminal)' })
+        .option('exclude', { alias: 'x', type: 'string', array: true, describe: 'leave out what matches this glob (a name at any depth, e.g. node_modules or \'*.tmp\'; with a slash, a path from SRC); repeatable; a mirrored path that matches is recorded as deleted' })
         .example('dare watch ~/docs /mnt/cloud/docs-enc -i ~/.dare/me.key', 'mirror ~/docs, encrypted to me; Ctrl-C or kill to stop, run again to resume')
+        .example('dare watch ~/src /mnt/cloud/src-enc -i me.key -x node_modules -x .git -x \'*.tmp\'', 'without dependencies, git objects and temporary files')
         .example('dare watch ~/docs /mnt/cloud/docs-enc --key "$(cat team.secret)" --once', 'one pass from cron'),
     handler: async (raw: unknown) => {
       const a = raw as WatchArgs;
       if (!(a.settle >= 0) || !(a.retry > 0)) throw new UsageError('--settle must be >= 0 and --retry > 0');
+      checkExclude(a.exclude);
       const keys = await watchKeys(io, a);
       const onEvent = reporter(io, a);
       if (a.once) {
-        const r = await syncOnce(a.src, a.dest, { keys, settleMs: a.settle, onEvent });
+        const r = await syncOnce(a.src, a.dest, { keys, settleMs: a.settle, onEvent, exclude: a.exclude });
         if (a.json) writeLine(io.stdout, JSON.stringify({ event: 'done', changes: r.changes, files: r.files, failed: r.failed.size }));
         if (r.failed.size) throw new DareError('IO', `${r.failed.size} path(s) could not be read (warnings above); the next run retries them`);
         return;
@@ -130,7 +144,7 @@ export function watchCommand(io: Io): Command {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
-        await watchFolder(a.src, a.dest, { keys, settleMs: a.settle, retryMs: a.retry * 1000, signal: stop.signal, onEvent });
+        await watchFolder(a.src, a.dest, { keys, settleMs: a.settle, retryMs: a.retry * 1000, signal: stop.signal, onEvent, exclude: a.exclude });
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
@@ -217,11 +231,13 @@ export function statusCommand(io: Io): Command {
         .positional('dest', { type: 'string', demandOption: true, describe: 'mirror folder written by dare watch' })
         .option('source', { type: 'string', describe: 'source folder to compare with (default: the one the mirror was made from)' })
         .option('deep', { type: 'boolean', describe: 'decrypt and check every current object' })
+        .option('exclude', { alias: 'x', type: 'string', array: true, describe: 'the watcher\'s --exclude patterns, so that excluded files do not count as pending' })
         .option('log', { type: 'boolean', describe: 'list every journal entry (the history) instead' })
         .example('dare status /mnt/cloud/docs-enc -i me.key', 'summary')
         .example('dare status /mnt/cloud/docs-enc -i me.key --log', 'history, to pick --entry for dare restore'),
     handler: async (raw: unknown) => {
-      const a = raw as KeyArgs & { dest: string; source?: string; deep?: boolean; log?: boolean };
+      const a = raw as KeyArgs & { dest: string; source?: string; deep?: boolean; log?: boolean; exclude?: string[] };
+      checkExclude(a.exclude);
       const keys = await readKeys(io, a);
       if (a.log) {
         for (const h of await mirrorHistory(a.dest, keys)) {
@@ -233,7 +249,7 @@ export function statusCommand(io: Io): Command {
         }
         return;
       }
-      const s = await mirrorStatus(a.dest, { keys, source: a.source, deep: a.deep === true });
+      const s = await mirrorStatus(a.dest, { keys, source: a.source, deep: a.deep === true, exclude: a.exclude });
       if (a.json) writeLine(io.stdout, JSON.stringify(s));
       else for (const l of statusText(a.dest, s)) writeLine(io.stdout, l);
       if (s.missing.length || s.damaged.length) {
