@@ -38,6 +38,16 @@ const SIZES = [0, 1, 15, 16, 17, 31, 32, 33, 100, 4096, 65536 + 7];
 const PIECES = [[1], [7], [15], [16], [17], [3, 0, 29, 16, 1], [65536], [13, 4096, 5]];
 
 describe.each(Object.entries(BACKENDS))('%s backend', (name, b: SymmetricBackend) => {
+  it('scrypt reproduces RFC 7914 §12 and refuses bad parameters', async () => {
+    const enc = new TextEncoder();
+    const dk = await b.scrypt(enc.encode('password'), enc.encode('NaCl'), { N: 1024, r: 8, p: 16, dkLen: 64, maxmem: 2 ** 26 });
+    expect(toHex(dk)).toBe('fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b3731622eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640');
+    expect(dk.constructor).toBe(Uint8Array);
+    const bad = (N: number) => b.scrypt(enc.encode('p'), enc.encode('s'), { N, r: 8, p: 1, dkLen: 32, maxmem: 2 ** 26 });
+    expect(() => bad(1000)).toThrow(RangeError);
+    expect(() => bad(1)).toThrow(RangeError);
+  });
+
   it('streaming CBC in odd-sized pieces equals one-shot, both ways', () => {
     for (const n of SIZES) {
       const pt = rnd(n);

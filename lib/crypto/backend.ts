@@ -97,6 +97,22 @@ export interface SymmetricBackend {
   aesKeyWrap(kek: Uint8Array, keyData: Uint8Array): Uint8Array;
   /** RFC 3394 unwrap; a failed integrity check is DareError('MAC_INVALID'). */
   aesKeyUnwrap(kek: Uint8Array, wrapped: Uint8Array): Uint8Array;
+
+  /**
+   * scrypt (RFC 7914), `dkLen` bytes. Callers bound N, r and p before calling (a hostile
+   * file must not choose the memory); `maxmem` is the ceiling the backend enforces.
+   */
+  scrypt(password: Uint8Array, salt: Uint8Array, params: ScryptInput): Promise<Uint8Array>;
+}
+
+/** Parameters of {@link SymmetricBackend.scrypt}: cost N (a power of two), block size r, parallelism p. */
+export interface ScryptInput {
+  readonly N: number;
+  readonly r: number;
+  readonly p: number;
+  readonly dkLen: number;
+  /** Largest memory in bytes the derivation may use (about 128·N·r). */
+  readonly maxmem: number;
 }
 
 // ---------------------------------------------------------------------------
@@ -156,6 +172,17 @@ export function checkUnwrapArgs(kek: unknown, wrapped: unknown): void {
   if (wrapped.length < 24 || wrapped.length % 8 !== 0) {
     throw new DareError('MALFORMED', `wrapped key of ${wrapped.length} bytes is not a multiple of 8 of at least 24`);
   }
+}
+
+/** Checks scrypt arguments (misuse: TypeError/RangeError); N must be a power of two above 1. */
+export function checkScryptArgs(password: unknown, salt: unknown, params: ScryptInput): void {
+  aBytes(password, 'password');
+  aBytes(salt, 'salt');
+  const { N, r, p, dkLen, maxmem } = params;
+  for (const [name, v] of [['N', N], ['r', r], ['p', p], ['dkLen', dkLen], ['maxmem', maxmem]] as const) {
+    if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`scrypt "${name}" expected a positive integer, got ${String(v)}`);
+  }
+  if (N < 2 || (N & (N - 1)) !== 0) throw new RangeError(`scrypt "N" expected a power of two above 1, got ${N}`);
 }
 
 /** The error every backend raises when an RFC 3394 integrity check fails. */

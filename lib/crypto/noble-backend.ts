@@ -15,13 +15,14 @@
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { sha3_256, sha3_512 } from '@noble/hashes/sha3.js';
 import { hmac as nobleHmac } from '@noble/hashes/hmac.js';
+import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { aeskw, cbc, gcm } from '@noble/ciphers/aes.js';
 import {
   AES_BLOCK_LENGTH, checkCbcArgs, checkCbcCiphertextLength, checkGcmArgs, checkGcmSealedLength,
-  checkHashAlgorithm, checkHmacAlgorithm, checkUnwrapArgs, checkWrapArgs, gcmTagFailed, paddingFailed,
+  checkHashAlgorithm, checkHmacAlgorithm, checkScryptArgs, checkUnwrapArgs, checkWrapArgs, gcmTagFailed, paddingFailed,
   unwrapFailed,
 } from './backend.js';
-import type { HashAlgorithm, Hasher, HmacAlgorithm, StreamCipher, SymmetricBackend } from './backend.js';
+import type { HashAlgorithm, Hasher, HmacAlgorithm, ScryptInput, StreamCipher, SymmetricBackend } from './backend.js';
 import { aBytes } from '../internal/bytes.js';
 
 const HASH_FNS = { sha256, sha512, 'sha3-256': sha3_256, 'sha3-512': sha3_512 } as const;
@@ -196,6 +197,11 @@ function aesKeyUnwrap(kek: Uint8Array, wrapped: Uint8Array): Uint8Array {
 }
 
 /** The portable noble backend. */
+function scrypt(password: Uint8Array, salt: Uint8Array, params: ScryptInput): Promise<Uint8Array> {
+  checkScryptArgs(password, salt, params);
+  return scryptAsync(password, salt, params);
+}
+
 export const nobleBackend: SymmetricBackend = Object.freeze({
   name: 'noble',
   hash,
@@ -223,4 +229,5 @@ export const nobleBackend: SymmetricBackend = Object.freeze({
   aesGcmDecrypt,
   aesKeyWrap,
   aesKeyUnwrap,
+  scrypt,
 });

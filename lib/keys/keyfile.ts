@@ -5,7 +5,6 @@
  * Hostile files cannot make scrypt allocate without bound: its parameters are capped.
  * @module
  */
-import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { DareError } from '../errors.js';
 import { getBackend } from '../crypto/backend-select.js';
 import { agreementPublicKey } from '../crypto/agreement.js';
@@ -49,7 +48,7 @@ function keySetJson(k: KeySet): string {
 }
 
 async function passphraseKey(passphrase: string, salt: Uint8Array, p: ScryptParams): Promise<Uint8Array> {
-  return scryptAsync(utf8(passphrase.normalize('NFC')), salt, { ...p, dkLen: 32, maxmem: 2 ** 31 });
+  return getBackend().scrypt(utf8(passphrase.normalize('NFC')), salt, { ...p, dkLen: 32, maxmem: 2 ** 31 });
 }
 
 /** Serializes a key set, sealed under `passphrase` when given. */
