@@ -45,6 +45,27 @@ describe('base64url (RFC 4648 test vectors, unpadded)', () => {
     expect(() => base64urlDecode('ab+c')).toThrow();
     expect(() => base64urlDecode('abcde')).toThrow();
   });
+  it('refuses non-canonical trailing bits, in one piece and streaming (RFC 4648 §3.5)', () => {
+    // 'QQ' is the canonical form of 0x41; 'QR'..'QZ' carry the same byte with stray low bits.
+    for (const [good, bad] of [['QQ', 'QR'], ['QUI', 'QUJ'], ['QUJD', 'QUJD']]) {
+      expect(base64urlDecode(good as string)).toEqual(base64urlDecode(good as string));
+      if (good === bad) continue;
+      for (const decode of [(t: string) => base64urlDecode(t), (t: string) => {
+        const d = new Base64urlDecoder();
+        d.push(t);
+        return d.end();
+      }]) {
+        expect(decode(good as string)).toEqual(base64urlDecode(good as string));
+        let code = '';
+        try {
+          decode(bad as string);
+        } catch (e) {
+          code = (e as { code: string }).code;
+        }
+        expect(code).toBe('MALFORMED');
+      }
+    }
+  });
 });
 
 /** Deterministic pseudo-random generator for split points and data. */

@@ -3,6 +3,12 @@
  * (draft-hallambaker-jsonbcd-21 §2). The decoder ignores whitespace inside the
  * string, because the reference writer breaks long values across lines
  * (CONFORMANCE.md item 10); it accepts `=` padding only at the end.
+ *
+ * Both decoders are strict about the unused bits of a last partial group: they must be zero
+ * (RFC 4648 §3.5 "canonical encoding"). Otherwise two texts would decode to the same bytes,
+ * and a signed or MACed value (a signature, a digest, a key) could be re-encoded by anyone
+ * without changing what it authenticates, defeating comparisons and replay caches keyed by
+ * the text as carried.
  * @module
  */
 import { DareError } from '../errors.js';
@@ -48,7 +54,12 @@ export function base64urlDecode(text: string): Uint8Array {
       out[o++] = (buffer >>> bits) & 0xff;
     }
   }
+  if ((buffer & ((1 << bits) - 1)) !== 0) throw nonCanonical();
   return out;
+}
+
+function nonCanonical(): DareError {
+  return new DareError('MALFORMED', 'non-canonical base64url: the unused bits of the last character are not zero');
 }
 
 // Character codes of the alphabet, for the streaming encoder (which writes bytes, then decodes
@@ -200,8 +211,14 @@ export class Base64urlDecoder {
     this.count = 0;
     this.padding = false;
     if (count === 1) throw new DareError('MALFORMED', 'invalid base64url length');
-    if (count === 2) return Uint8Array.of(acc >>> 4);
-    if (count === 3) return Uint8Array.of(acc >>> 10, (acc >>> 2) & 0xff);
+    if (count === 2) {
+      if ((acc & 0xf) !== 0) throw nonCanonical();
+      return Uint8Array.of(acc >>> 4);
+    }
+    if (count === 3) {
+      if ((acc & 0x3) !== 0) throw nonCanonical();
+      return Uint8Array.of(acc >>> 10, (acc >>> 2) & 0xff);
+    }
     return new Uint8Array(0);
   }
 }
