@@ -18,7 +18,8 @@ import { sha512 } from '@noble/hashes/sha2.js';
 import { shake256 } from '@noble/hashes/sha3.js';
 import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js';
 import { aBytes, concatBytes, utf8 } from '../internal/bytes.js';
-import { decodeScalar, edwardsGroup, mod } from './edwards.js';
+import { mod } from '@noble/curves/abstract/modular.js';
+import { decodeScalar, edwardsGroup } from './edwards.js';
 import type { EdwardsGroup } from './edwards.js';
 
 /** Signature variants a combined scalar can sign with. */

@@ -23,10 +23,11 @@ import type { EdwardsPoint } from '@noble/curves/abstract/edwards.js';
 import { DareError } from '../errors.js';
 import { aBytes, aInteger } from '../internal/bytes.js';
 import {
-  decodePoint, decodePublicPoint, decodeScalar, edwardsGroup, encodeScalar, invMod, liftU, mod,
+  decodePoint, decodePublicPoint, decodeScalar, edwardsGroup, encodeScalar, liftU,
   montgomeryU, multiply, rfc7748Scalar, rfc8032Scalar,
 } from './edwards.js';
 import type { CurveName, EdwardsGroup } from './edwards.js';
+import { invert, mod } from '@noble/curves/abstract/modular.js';
 
 export type { CurveName } from './edwards.js';
 
@@ -164,7 +165,7 @@ function agreementBase(g: EdwardsGroup, ephemeral: Uint8Array): { base: EdwardsP
   const base = E.clearCofactor();
   if (base.is0()) throw keyInvalid('ephemeral key has small order');
   const extra = g.curve === 'X448' ? 4n : 1n;
-  return { base, f: invMod(g.cofactor * extra, g.L) };
+  return { base, f: invert(g.cofactor * extra, g.L) };
 }
 
 /**

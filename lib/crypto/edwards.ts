@@ -17,6 +17,7 @@ import type { EdwardsPoint, EdwardsPointCons } from '@noble/curves/abstract/edwa
 import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js';
 import { DareError } from '../errors.js';
 import { aBytes } from '../internal/bytes.js';
+import { invert, invertCt, mod, pow } from '@noble/curves/abstract/modular.js';
 
 /** The curves of RFC 7748 and RFC 8032 that the Mesh uses (mesh-cryptography-08 §3.1). */
 export type CurveName = 'Ed25519' | 'Ed448' | 'X25519' | 'X448';
@@ -60,29 +61,6 @@ export function edwardsGroup(curve: CurveName): EdwardsGroup {
     case 'X448': return G448.X448;
     default: throw new TypeError(`unknown curve ${String(curve)}`);
   }
-}
-
-export function mod(a: bigint, m: bigint): bigint {
-  const r = a % m;
-  return r < 0n ? r + m : r;
-}
-
-/** a^e mod m by square and multiply (public exponents only). */
-export function powMod(a: bigint, e: bigint, m: bigint): bigint {
-  let r = 1n;
-  let b = mod(a, m);
-  while (e > 0n) {
-    if (e & 1n) r = (r * b) % m;
-    b = (b * b) % m;
-    e >>= 1n;
-  }
-  return r;
-}
-
-/** Inverse mod a prime m (Fermat). */
-export function invMod(a: bigint, m: bigint): bigint {
-  if (mod(a, m) === 0n) throw new RangeError('no inverse of zero');
-  return powMod(a, m - 2n, m);
 }
 
 function keyInvalid(message: string, cause?: unknown): DareError {
@@ -179,12 +157,12 @@ export function liftU(g: EdwardsGroup, uBytes: Uint8Array): EdwardsPoint {
   const { p } = g;
   if (g.curve === 'X25519') {
     if (mod(u + 1n, p) === 0n) throw keyInvalid('u = -1 has no edwards25519 image');
-    const y = mod((u - 1n) * invMod(u + 1n, p), p);
+    const y = mod((u - 1n) * invert(u + 1n, p), p);
     return decodePoint(g, numberToBytesLE(y, 32));
   }
   // Curve448: v^2 = u^3 + 156326 u^2 + u; p ≡ 3 (mod 4) so sqrt(w) = w^((p+1)/4).
   const w = mod(u * u * u + 156326n * u * u + u, p);
-  let v = powMod(w, (p + 1n) / 4n, p);
+  let v = pow(w, (p + 1n) / 4n, p);
   if (mod(v * v - w, p) !== 0n) throw keyInvalid('u is not on curve448');
   if (v & 1n) v = p - v;
   const u2 = mod(u * u, p);
@@ -193,8 +171,8 @@ export function liftU(g: EdwardsGroup, uBytes: Uint8Array): EdwardsPoint {
   const xd = mod(u2 * u2 - 2n * u2 + 4n * v2 + 1n, p);
   const yd = mod(u3 * u2 - 2n * u2 * v2 - 2n * u3 - 2n * v2 + u, p);
   if (xd === 0n || yd === 0n) throw keyInvalid('u maps to no affine edwards448 point');
-  const x = mod(4n * v * (u2 - 1n) * invMod(xd, p), p);
-  const y = mod(-(u3 * u2 - 2n * u3 - 4n * u * v2 + u) * invMod(yd, p), p);
+  const x = mod(4n * v * (u2 - 1n) * invert(xd, p), p);
+  const y = mod(-(u3 * u2 - 2n * u3 - 4n * u * v2 + u) * invert(yd, p), p);
   let Q: EdwardsPoint;
   try {
     Q = g.Point.fromAffine({ x, y });
@@ -209,7 +187,8 @@ export function liftU(g: EdwardsGroup, uBytes: Uint8Array): EdwardsPoint {
  * The RFC 7748 u-coordinate of an Edwards point, as `montgomeryLength` LE bytes:
  * u = (1+y)/(1−y) on Curve25519 (RFC 7748 §4.1), u = y²/x² on Curve448 (the
  * 4-isogeny φ of RFC 7748 §4.2, with u(s·B_Ed448) = X448(s, 5)). The identity (and
- * on Curve25519 any point with y = 1) maps to the all-zero u.
+ * on Curve25519 any point with y = 1) maps to the all-zero u. P may be a shared secret, so
+ * the inversion is Fermat's (noble's invertCt: no loop whose length depends on the value).
  */
 export function montgomeryU(g: EdwardsGroup, P: EdwardsPoint): Uint8Array {
   if (P.is0()) return new Uint8Array(g.montgomeryLength);
@@ -217,9 +196,9 @@ export function montgomeryU(g: EdwardsGroup, P: EdwardsPoint): Uint8Array {
   const { p } = g;
   let u: bigint;
   if (g.curve === 'X25519' || g.curve === 'Ed25519') {
-    u = y === 1n ? 0n : mod((1n + y) * invMod(1n - y, p), p);
+    u = y === 1n ? 0n : mod((1n + y) * invertCt(mod(1n - y, p), p), p);
   } else {
-    u = x === 0n ? 0n : mod(y * y * invMod(x * x, p), p);
+    u = x === 0n ? 0n : mod(y * y * invertCt(mod(x * x, p), p), p);
   }
   return numberToBytesLE(u, g.montgomeryLength);
 }

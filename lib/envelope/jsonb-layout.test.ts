@@ -7,7 +7,7 @@ import { decodeEnvelopeBytes } from './reader.js';
 
 describe('JSON-B envelope layout', () => {
   it('is written without a comma after the header and read with or without one', async () => {
-    const bytes = await encodeEnvelopeBytes(utf8('hello'), { encoding: 'json-b' });
+    const bytes = await encodeEnvelopeBytes(utf8('hello'), { encoding: 'jsonb' });
     // '[' header-object, then the payload's binary item (0x88, length 5) at once.
     const at = Buffer.from(bytes).indexOf(Buffer.from([0x7d, 0x88, 0x05]));
     expect(bytes[0]).toBe(0x5b);

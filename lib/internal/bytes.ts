@@ -2,8 +2,12 @@
  * Byte helpers shared by every module: concatenation, constant-time comparison,
  * hex and UTF-8, and the argument assertions used at public entry points
  * (noble's `abytes` convention: TypeError for a wrong type, RangeError for a wrong length).
+ * The arithmetic is noble's (`@noble/hashes/utils`, `@noble/curves/utils`); this module only
+ * gives it the project's names and error classes.
  * @module
  */
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { bytesToNumberBE, equalBytes as nobleEqual, numberToBytesBE } from '@noble/curves/utils.js';
 import { DareError } from '../errors.js';
 
 const encoder = new TextEncoder();
@@ -18,6 +22,11 @@ export function fromUtf8(b: Uint8Array): string {
   return decoder.decode(b);
 }
 
+/**
+ * Concatenation. Not noble's concatBytes: callers spread tens of thousands of chunks (a
+ * payload collected in small pieces), and passing them on through a second rest call
+ * overflows the stack.
+ */
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   let n = 0;
   for (const p of parts) n += p.length;
@@ -47,25 +56,20 @@ export async function collectBytes(source: AsyncIterable<Uint8Array>, max = Numb
 
 /** Constant-time equality for MACs and tags: the time depends only on the lengths. */
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
-  return diff === 0;
+  return nobleEqual(a, b);
 }
 
 export function toHex(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
+  return bytesToHex(b);
 }
 
-/** Parses hex, ignoring spaces (the drafts print bytes as "8E FE 66 ..."). */
+/** Parses hex, ignoring spaces (the drafts print bytes as "8E FE 66 ..."); TypeError if it is not hex. */
 export function fromHex(hex: string): Uint8Array {
-  const h = hex.replace(/\s+/g, '');
-  if (h.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(h)) throw new TypeError('invalid hex string');
-  const out = new Uint8Array(h.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.slice(2 * i, 2 * i + 2), 16);
-  return out;
+  try {
+    return hexToBytes(hex.replace(/\s+/g, ''));
+  } catch (e) {
+    throw new TypeError('invalid hex string', { cause: e });
+  }
 }
 
 export function aBytes(x: unknown, name: string, len?: number): asserts x is Uint8Array {
@@ -82,19 +86,19 @@ export function aInteger(x: unknown, name: string, min: number, max: number): as
 
 /** Big-endian bytes to bigint. */
 export function bytesToBigInt(b: Uint8Array): bigint {
-  let n = 0n;
-  for (const x of b) n = (n << 8n) | BigInt(x);
-  return n;
+  return b.length === 0 ? 0n : bytesToNumberBE(b);
 }
 
 /** bigint to big-endian bytes of exactly `len` bytes (RangeError if it does not fit). */
 export function bigIntToBytes(n: bigint, len: number): Uint8Array {
   if (n < 0n) throw new RangeError('negative value');
-  const out = new Uint8Array(len);
-  for (let i = len - 1; i >= 0; i--) {
-    out[i] = Number(n & 0xffn);
-    n >>= 8n;
+  if (len === 0) {
+    if (n !== 0n) throw new RangeError('value does not fit in 0 bytes');
+    return new Uint8Array(0);
   }
-  if (n !== 0n) throw new RangeError(`value does not fit in ${len} bytes`);
-  return out;
+  try {
+    return numberToBytesBE(n, len);
+  } catch (e) {
+    throw new RangeError(`value does not fit in ${len} bytes`, { cause: e });
+  }
 }

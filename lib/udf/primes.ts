@@ -6,6 +6,7 @@
  * {@link isProbablePrime}.
  * @module
  */
+import { pow } from '@noble/curves/abstract/modular.js';
 
 /** k for n = 1..64 octets: the prime for n octets is 2^(8n) + SHAMIR_PRIME_OFFSETS[n - 1]. */
 export const SHAMIR_PRIME_OFFSETS: readonly number[] = [
@@ -20,19 +21,6 @@ export function shamirPrime(octets: number): bigint {
   const k = SHAMIR_PRIME_OFFSETS[octets - 1];
   if (!Number.isInteger(octets) || k === undefined) throw new RangeError(`secret must be 1..64 octets, got ${octets}`);
   return (1n << BigInt(8 * octets)) + BigInt(k);
-}
-
-/** (b ** e) mod m for non-negative bigints. */
-export function modPow(b: bigint, e: bigint, m: bigint): bigint {
-  let r = 1n;
-  let x = b % m;
-  let k = e;
-  while (k > 0n) {
-    if (k & 1n) r = (r * x) % m;
-    x = (x * x) % m;
-    k >>= 1n;
-  }
-  return r;
 }
 
 const SMALL = [2n, 3n, 5n, 7n, 11n, 13n, 17n, 19n, 23n, 29n, 31n, 37n, 41n, 43n, 47n, 53n, 59n, 61n, 67n, 71n];
@@ -51,7 +39,7 @@ export function isProbablePrime(n: bigint): boolean {
     s++;
   }
   outer: for (const a of SMALL) {
-    let x = modPow(a, d, n);
+    let x = pow(a, d, n);
     if (x === 1n || x === n - 1n) continue;
     for (let i = 1; i < s; i++) {
       x = (x * x) % n;

@@ -29,6 +29,7 @@ import { UdfType } from './types.js';
 import { formatUdf, parseUdfOfKind, type Udf } from './presentation.js';
 import { shamirPrime } from './primes.js';
 import { formatPlainSecret } from './secret.js';
+import { invert } from '@noble/curves/abstract/modular.js';
 
 export const MIN_QUORUM = 2;
 export const MAX_QUORUM = 15;
@@ -130,17 +131,6 @@ export function shareSecret(options: ShareSecretOptions = {}): { secret: string;
   return { secret: formatPlainSecret(secret), shares };
 }
 
-function modInverse(a: bigint, p: bigint): bigint {
-  let [r0, r1] = [((a % p) + p) % p, p];
-  let [s0, s1] = [1n, 0n];
-  while (r1 !== 0n) {
-    const q = r0 / r1;
-    [r0, r1] = [r1, r0 - q * r1];
-    [s0, s1] = [s1, s0 - q * s1];
-  }
-  return ((s0 % p) + p) % p;
-}
-
 /** Lagrange interpolation of the points at `at`, modulo p (Appendix B). */
 export function lagrangeAt(points: readonly (readonly [bigint, bigint])[], at: bigint, p: bigint): bigint {
   let acc = 0n;
@@ -154,7 +144,7 @@ export function lagrangeAt(points: readonly (readonly [bigint, bigint])[], at: b
       num = (num * (((at - xj) % p) + p)) % p;
       den = (den * (((xi - xj) % p) + p)) % p;
     }
-    acc = (acc + yi * num * modInverse(den, p)) % p;
+    acc = (acc + yi * num * invert(den, p)) % p;
   }
   return acc;
 }
