@@ -2,6 +2,7 @@
 // (STYLE-models.md items 3, 12 and 14).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import layers from './eslint/layers.js';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'bin/**', 'coverage/**', 'scratch/**'] },
@@ -16,6 +17,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'max-lines': ['error', { max: 500, skipBlankLines: true, skipComments: true }],
     },
+  },
+  {
+    // The layering of README "Layout" (eslint/layers.js).
+    files: ['lib/**/*.ts', 'cli/**/*.ts', 'fuse-like-watch/**/*.ts', 'server/**/*.ts'],
+    plugins: { dare: layers },
+    rules: { 'dare/layers': 'error' },
   },
   {
     files: ['lib/**/*.ts'],
