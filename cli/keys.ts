@@ -106,6 +106,7 @@ export interface ReadKeyArgs extends PassphraseArgs {
   key?: string;
   signer?: string[];
   allowUnauthenticated?: boolean;
+  allowLegacySignatures?: boolean;
   quiet?: boolean;
 }
 
@@ -125,7 +126,8 @@ export function readKeyOptions(y: Argv, spec: ReadKeySpec): Argv {
     .options(passphraseOptions)
     .option('quiet', { alias: 'q', type: 'boolean', describe: spec.progress === false ? 'no notes on stderr' : 'no progress or notes on stderr' });
   if (spec.signer !== undefined) {
-    r = r.option('signer', { type: 'string', array: true, describe: `trusted signer public key (dare1... or file)${spec.signer ? `: ${spec.signer}` : ''}; repeatable` });
+    r = r.option('signer', { type: 'string', array: true, describe: `trusted signer public key (dare1... or file)${spec.signer ? `: ${spec.signer}` : ''}; repeatable` })
+      .option('allow-legacy-signatures', { type: 'boolean', describe: 'accept a --signer signature made without a purpose (the C# reference, dare before 0.2): it covers only the payload digest or apex, and may have been made for something else (README, Security)' });
   }
   return r;
 }
@@ -136,6 +138,8 @@ export interface ReadKeys {
   secrets: Uint8Array[];
   trustedSigners: VerificationKey[];
   allowUnauthenticated: boolean;
+  /** --allow-legacy-signatures; undefined leaves the library's default. */
+  acceptLegacySignatures?: boolean;
 }
 
 /** Loads what the readKeyOptions arguments name: identities, trusted signers, the shared secret. */
@@ -144,5 +148,5 @@ export async function loadReadKeys(io: Io, a: ReadKeyArgs): Promise<ReadKeys> {
   for (const f of a.identity ?? []) keys.push(...(await loadIdentity(io, f, a)).decryptionKeys);
   const trustedSigners = await loadTrustedSigners(io, a.signer, a);
   const secrets = a.key === undefined ? [] : [await loadSecret(a.key)];
-  return { keys, secrets, trustedSigners, allowUnauthenticated: a.allowUnauthenticated === true };
+  return { keys, secrets, trustedSigners, allowUnauthenticated: a.allowUnauthenticated === true, acceptLegacySignatures: a.allowLegacySignatures === true ? true : undefined };
 }

@@ -25,6 +25,10 @@ export { EnvelopeReader, decodeEnvelopeBytes } from './envelope/reader.js';
 export type { DecodeOptions, EnvelopeInfo, EnvelopeResult } from './envelope/reader.js';
 export type { ContentMeta } from './envelope/content-meta.js';
 export type { SignatureCheck } from './envelope/signatures.js';
+// Signing purposes (docs/FORMAT.md §6, §8): RFC 8032 contexts and the statements signed under them.
+export { ENVELOPE_PURPOSE, APEX_PURPOSE, apexStatement, envelopeStatement } from './crypto/purposes.js';
+export type { ApexKind, EnvelopeStatementFields } from './crypto/purposes.js';
+export { checkApexSignatures, isTrustedCheck } from './envelope/signatures.js';
 // Sequences (docs/FORMAT.md §8): the append-only engine under archives, logs and catalogs.
 export { SequenceWriter } from './sequence/writer.js';
 export type { SequenceKeys, CreateOptions as SequenceCreateOptions, AppendOptions as SequenceAppendOptions, AppendedFrame } from './sequence/writer.js';

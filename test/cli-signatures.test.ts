@@ -161,14 +161,14 @@ describe('finding 8: extract trusts no less than verify', () => {
   }
 
   const cases: [string, (seq: SequenceReader, bytes: Buffer) => Promise<number>, string[]][] = [
-    ['frame 0\'s policy (an encryption key)', async (seq, bytes) => bytes.indexOf(Buffer.from(base64urlEncode(publicKeySet(people.bob as KeySet).encryption.publicKey))) + 5, ['--file', 'notes.txt']],
+    ['frame 0\'s policy (an encryption key)', async (_seq, bytes) => bytes.indexOf(Buffer.from(base64urlEncode(publicKeySet(people.bob as KeySet).encryption.publicKey))) + 5, ['--file', 'tree/notes.txt']],
     ['a folder frame\'s PayloadMac', async (seq, bytes) => {
       for await (const v of seq.frames(1)) {
         const o = await seq.open(v);
-        if (o.contentMeta?.contentType === 'inode/directory') return bytes.indexOf(Buffer.from(v.trailer?.payloadMac as Uint8Array), v.position) + 3;
+        if (o.contentMeta?.filename === 'tree/docs') return bytes.indexOf(Buffer.from(v.trailer?.payloadMac as Uint8Array), v.position) + 3;
       }
       return -1;
-    }, ['--file', 'docs']],
+    }, ['--file', 'tree/docs']],
     ['a trailer TreeDigest outside the signature check', async (seq, bytes) => {
       const v = await seq.frame(1);
       return bytes.indexOf(Buffer.from(v.trailer?.treeDigest as Uint8Array), v.position) + 7;

@@ -6,7 +6,7 @@
  */
 import type { Argv } from 'yargs';
 import {
-  ArchiveReader, ArchiveWriter, archiveToTar, copyArchive, extractArchive, verifySequence, type ArchiveReadOptions,
+  ArchiveReader, ArchiveWriter, DareError, archiveToTar, copyArchive, extractArchive, verifySequence, type ArchiveReadOptions,
 } from '../../lib/index.js';
 import { displayPath, isStdio, writeLine, writeOutput, type Io } from '../io.js';
 import { loadReadKeys, loadRecipients, loadSecret, loadSigner, readKeyOptions } from '../keys.js';
@@ -15,14 +15,16 @@ import {
   ARCHIVE_READ_KEYS, entryJson, entryProgress, modeString, note, shownPath, withArchiveInput, withArchiveOutput, type ReadArgs,
 } from './archive-common.js';
 import type { Command } from './index.js';
+import { tornMessage } from './verify-sequence.js';
 
 /** Opens ARCHIVE (- for stdin), checks --signer, reports a missing index, runs `fn`. */
 async function withReader<T>(io: Io, a: ReadArgs & { archive: string }, fn: (r: ArchiveReader, options: ArchiveReadOptions) => Promise<T>): Promise<T> {
   const options = await loadReadKeys(io, a);
   return withArchiveInput(io, a.archive, async (file) => {
+    // With --signer, open() authenticates the signature, the index and frame 0 first.
     const r = await ArchiveReader.open(file, options);
     try {
-      if (options.trustedSigners?.length) await r.authenticate();
+      if (r.sequence.tornBytes && options.trustedSigners?.length) throw new DareError('TRUNCATED', tornMessage(displayPath(a.archive), r.sequence));
       if (r.sequence.tornBytes) note(io, a, `${displayPath(a.archive)}: ${r.sequence.tornBytes} bytes of an interrupted append at the end are ignored`);
       if (!r.indexed) note(io, a, `${displayPath(a.archive)}: no index after the last frame (an interrupted append?): read by scanning every frame; \`dare index\` writes a new one`);
       return await fn(r, options);

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Argv } from 'yargs';
-import { base64urlEncode, EnvelopeReader, type DecodeOptions, type EnvelopeInfo, type EnvelopeResult } from '../../lib/index.js';
+import { base64urlEncode, DareError, EnvelopeReader, type DecodeOptions, type EnvelopeInfo, type EnvelopeResult } from '../../lib/index.js';
 import { displayPath, isStdio, openInput, writeLine, writeOutput, type Io } from '../io.js';
 import { loadReadKeys, readKeyOptions, type ReadKeyArgs, type ReadKeySpec } from '../keys.js';
 import { progressEnabled, withProgress } from '../progress.js';
@@ -36,15 +36,19 @@ function summary(file: string, info: EnvelopeInfo, r: EnvelopeResult) {
     filename: info.contentMeta?.filename,
     modified: info.contentMeta?.modified,
     annotations: info.annotations.map((x) => base64urlEncode(x)),
-    signatures: r.signatures.map((s) => ({ kid: s.kid, status: s.status, trusted: s.trusted })),
+    signatures: r.signatures.map((s) => ({ kid: s.kid, status: s.status, trusted: s.trusted, legacy: s.legacy })),
+    complete: r.unchecked.length === 0,
+    unchecked: r.unchecked,
   };
 }
+
+const LEGACY = 'legacy signature: it covers the payload only';
 
 function notes(io: Io, r: EnvelopeResult, quiet: boolean | undefined): void {
   if (quiet) return;
   for (const s of r.signatures) {
     const what = s.status === 'valid' ? (s.trusted ? 'trusted' : 'valid, but not checked against a trusted key (use --signer)') : 'not checked: no key for it';
-    io.stderr.write(`dare: note: signed by ${s.kid ?? '?'}: ${what}\n`);
+    io.stderr.write(`dare: note: signed by ${s.kid ?? '?'}: ${what}${s.status === 'valid' && s.legacy ? ` (${LEGACY})` : ''}\n`);
   }
 }
 
@@ -90,28 +94,34 @@ export function verifyCommand(io: Io): Command {
         .positional('file', { type: 'string', demandOption: true, describe: 'envelope, archive or sequence file; - for stdin (envelopes only)' })
         .example('dare verify release.tar.dare --signer vendor.pub', 'exit 0 only if the vendor signed it and nothing changed')
         .example('dare verify release.dare --signer vendor.pub', 'an archive: every frame, the tree, the index; the vendor signed the apex of the last frame')
-        .example('dare verify backup.dare -i me.key --json', 'also checks the MAC; JSON report'),
+        .example('dare verify backup.dare -i me.key --json', 'also checks the MAC; JSON report')
+        .example('dare verify msg.dare -i bob.key --signer alice.pub --require-complete', 'exit 4 unless the MAC, metadata, annotations and a signature by Alice over all of them were checked')
+        .option('require-complete', { type: 'boolean', describe: 'exit 4 unless everything was checked: with an encrypted file, the key is needed (MAC, metadata, annotations); a legacy signature (no purpose) is not enough' }),
     handler: async (raw: unknown) => {
-      const a = raw as KeyArgs & { file: string; threads?: number };
+      const a = raw as KeyArgs & { file: string; threads?: number; requireComplete?: boolean };
       const opts = await decodeOptions(io, a, true);
       if (await looksLikeSequence(a.file)) {
         await verifySequenceFile(io, a.file, opts, a);
         return;
       }
       const haveKey = (opts.keys?.length ?? 0) + (opts.secrets?.length ?? 0) > 0;
-      const reader = new EnvelopeReader(await openInput(io, a.file), { ...opts, decrypt: haveKey });
+      // verify reports a legacy signature for what it covers and exits 0, unless --require-complete.
+      const acceptLegacySignatures = opts.acceptLegacySignatures ?? (a.requireComplete ? undefined : true);
+      const reader = new EnvelopeReader(await openInput(io, a.file), { ...opts, decrypt: haveKey, acceptLegacySignatures });
       const info = await reader.open();
       for await (const _ of withProgress(io, reader.payload(), 'verifying', progressEnabled(io, a))) {
         // Only the checks matter.
       }
       const s = summary(a.file, info, reader.result);
-      if (a.json) {
-        writeLine(io.stdout, JSON.stringify({ ...s, ok: true }));
-        return;
+      const incomplete = a.requireComplete && s.unchecked.length > 0;
+      const parts = [s.digestChecked ? 'digest ok' : 'no digest', info.encrypted ? (s.authenticated ? 'mac ok' : info.opened ? 'no mac' : 'mac not checked (no key)') : 'not encrypted'];
+      for (const g of s.signatures) {
+        parts.push(`signature by ${g.kid ?? '?'} ${g.status === 'valid' ? (g.trusted ? 'trusted' : 'valid') : 'not checked (no key)'}${g.status === 'valid' && g.legacy ? ` (${LEGACY})` : ''}`);
       }
-      const parts = [s.digestChecked ? 'digest ok' : 'no digest', info.encrypted ? (s.authenticated ? 'mac ok' : 'mac not checked (no key)') : 'not encrypted'];
-      for (const g of s.signatures) parts.push(`signature by ${g.kid ?? '?'} ${g.status === 'valid' ? (g.trusted ? 'trusted' : 'valid') : 'not checked (no key)'}`);
-      writeLine(io.stdout, `${s.file}: ok: ${parts.join(', ')}`);
+      parts.push(...s.unchecked.filter((u) => !u.startsWith('the signature covers')));
+      if (a.json) writeLine(io.stdout, JSON.stringify({ ...s, ok: !incomplete }));
+      else writeLine(io.stdout, `${s.file}: ${incomplete ? 'incomplete' : 'ok'}: ${parts.join(', ')}`);
+      if (incomplete) throw new DareError('UNAUTHENTICATED', `${s.file}: not everything was checked (--require-complete): ${s.unchecked.join('; ')}`);
     },
   };
 }

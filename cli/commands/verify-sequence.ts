@@ -8,12 +8,11 @@
  */
 import { open } from 'node:fs/promises';
 import {
-  ARCHIVE_TYPE, ArchiveReader, SequenceReader, base64urlEncode, isDareError, verifySequence, type ArchiveReadOptions,
+  ARCHIVE_TYPE, ArchiveReader, DareError, LOG_CONTENT_TYPE, SequenceReader, base64urlEncode, isDareError, verifySequence, type ArchiveReadOptions,
 } from '../../lib/index.js';
 import type { Argv } from 'yargs';
 import { displayPath, ioError, isStdio, writeLine, type Io } from '../io.js';
 import { UsageError } from '../errors.js';
-import { note } from './archive-common.js';
 
 /** --threads of the commands that verify whole sequences. */
 export function threadsOption(y: Argv): Argv {
@@ -47,21 +46,35 @@ export async function looksLikeSequence(file: string): Promise<boolean> {
   }
 }
 
-export async function verifySequenceFile(io: Io, file: string, options: ArchiveReadOptions, a: { json?: boolean; quiet?: boolean; threads?: number }): Promise<void> {
+/** The one line for bytes of an interrupted append after the last frame (exit 3 wherever a signature is checked). */
+export function tornMessage(file: string, seq: { tornBytes: number; last: { index: number } }, unit: 'frame' | 'entry' = 'frame'): string {
+  return `${file}: ${seq.tornBytes} bytes after ${unit} ${seq.last.index} are a torn append (the ${unit === 'entry' ? 'entries' : 'frames'} before them verify; the next append cuts it)`;
+}
+
+export interface VerifySequenceArgs {
+  json?: boolean;
+  quiet?: boolean;
+  threads?: number;
+  requireComplete?: boolean;
+}
+
+export async function verifySequenceFile(io: Io, file: string, options: ArchiveReadOptions, a: VerifySequenceArgs): Promise<void> {
   const seq = await SequenceReader.open(file, options);
   let report;
-  let isArchive: boolean;
+  let kind: 'archive' | 'log' | 'sequence';
   try {
-    isArchive = (await seq.open(seq.first)).contentMeta?.contentType === ARCHIVE_TYPE;
-    report = await verifySequence(seq, { threads: a.threads });
+    const cty = (await seq.open(seq.first)).contentMeta?.contentType;
+    kind = cty === ARCHIVE_TYPE ? 'archive' : cty === LOG_CONTENT_TYPE ? 'log' : 'sequence';
+    report = await verifySequence(seq, { threads: a.threads, unit: kind === 'log' ? 'entry' : 'frame' });
   } finally {
     await seq.close();
   }
   let archive: { entries?: number; indexed?: boolean; indexChecked: boolean } | undefined;
-  if (isArchive) {
+  if (kind === 'archive') {
     let ar: ArchiveReader | undefined;
     try {
-      ar = await ArchiveReader.open(file, options);
+      // Trust was checked above, over every frame: the index is compared with the frames here.
+      ar = await ArchiveReader.open(file, { ...options, trustedSigners: [] });
     } catch (e) {
       // Encrypted and no key: the digests, tree and signatures above still stand.
       if (!isDareError(e, 'NO_MATCHING_KEY')) throw e;
@@ -76,22 +89,33 @@ export async function verifySequenceFile(io: Io, file: string, options: ArchiveR
       }
     }
   }
-  if (report.tornBytes) note(io, a, `${displayPath(file)}: ${report.tornBytes} bytes of an interrupted append at the end (not verified)`);
-  const sigs = report.signatures.map((s) => ({ frame: s.frame, kid: s.kid, status: s.status, trusted: s.trusted }));
+  if (report.tornBytes) throw new DareError('TRUNCATED', tornMessage(displayPath(file), seq, kind === 'log' ? 'entry' : 'frame'));
+  const trusting = (options.trustedSigners?.length ?? 0) > 0;
+  const sigs = report.signatures.map((s) => ({ frame: s.frame, kid: s.kid, status: s.status, trusted: s.trusted, legacy: s.legacy }));
+  const last = sigs.filter((s) => s.frame === report.lastSigned);
+  const unchecked: string[] = [];
+  if (report.unopened) {
+    const what = kind === 'archive' ? 'metadata, index and macs' : 'metadata and macs';
+    unchecked.push(report.authenticated ? `${report.unopened} encrypted frames not opened (no key): their ${what} not checked` : `${what} not checked (no key)`);
+  }
+  if (archive?.indexed === false) unchecked.push('no index at the end (entries found by a scan)');
+  const relied = last.filter((s) => s.status === 'valid' && (!trusting || s.trusted));
+  if (relied.length && relied.every((s) => s.legacy)) unchecked.push('the signature is a legacy one (no purpose: it covers the apex, and may have been made for something else)');
   if (a.json) {
     writeLine(io.stdout, JSON.stringify({
-      file: displayPath(file), ok: true, kind: archive ? 'archive' : 'sequence', frames: report.frames, tornBytes: report.tornBytes,
+      file: displayPath(file), ok: true, kind: archive ? 'archive' : kind, frames: report.frames, tornBytes: report.tornBytes,
       structureChecked: report.structureChecked, authenticated: report.authenticated, unopened: report.unopened,
       apex: report.apex ? base64urlEncode(report.apex) : undefined, lastSigned: report.lastSigned, signatures: sigs, archive,
+      complete: unchecked.length === 0, unchecked,
     }));
-    return;
+  } else {
+    const parts = [`${kind} of ${report.frames} frames`, report.structureChecked ? 'tree ok' : 'digests ok'];
+    if (report.authenticated) parts.push(`${report.authenticated} frames mac ok`);
+    if (archive?.indexChecked) parts.push(`index of ${archive.entries} entries ok`);
+    for (const g of last) parts.push(`signed on frame ${g.frame} by ${g.kid ?? '?'} ${g.trusted ? 'trusted' : 'valid'}${g.legacy ? ' (legacy signature)' : ''}`);
+    if (!sigs.length) parts.push('not signed');
+    parts.push(...unchecked);
+    writeLine(io.stdout, `${displayPath(file)}: ok: ${parts.join(', ')}`);
   }
-  const parts = [`${archive ? 'archive' : 'sequence'} of ${report.frames} frames`, report.structureChecked ? 'tree ok' : 'digests ok'];
-  if (report.authenticated) parts.push(`${report.authenticated} frames mac ok`);
-  if (report.unopened) parts.push(`${report.unopened} encrypted frames not opened (no key)`);
-  if (archive) parts.push(archive.indexChecked ? `index of ${archive.entries} entries ok` : archive.indexed === false ? 'no index at the end' : 'index not checked (no key)');
-  const last = sigs.filter((s) => s.frame === report.lastSigned);
-  for (const g of last) parts.push(`signed on frame ${g.frame} by ${g.kid ?? '?'} ${g.trusted ? 'trusted' : 'valid'}`);
-  if (!sigs.length) parts.push('not signed');
-  writeLine(io.stdout, `${displayPath(file)}: ok: ${parts.join(', ')}`);
+  if (a.requireComplete && unchecked.length) throw new DareError('UNAUTHENTICATED', `${displayPath(file)}: not everything was checked (--require-complete): ${unchecked.join('; ')}`);
 }

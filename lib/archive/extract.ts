@@ -64,6 +64,8 @@ const PERMISSIONS = 0o777;
 export async function extractArchive(reader: ArchiveReader, dest: string, entries: readonly IndexEntry[], options: ExtractOptions = {}): Promise<ExtractReport> {
   for (const e of entries) checkEntryPath(e.path);
   checkTree(reader.entries());
+  // Folder and link frames (and, for a whole archive under a trusted signer, every frame) before anything is written.
+  await reader.checkBeforeExtract(entries);
   const force = options.force === true;
   try {
     await mkdir(dest, { recursive: true });

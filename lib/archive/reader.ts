@@ -1,23 +1,33 @@
 /**
  * Reading DARE Archives (docs/FORMAT.md §9). The last frame is the index: opening an
  * archive reads frame 0, the last frame (and, when encrypted, the frame with its key
- * exchange), so listing and extracting one file cost O(1) frames whatever the size of
- * the archive. Each entry is read with SequenceReader.frameAt(position) and checked
- * against the FrameDigest the index names, so a signature over the index's apex
- * (authenticate) covers every file extracted through it. An archive whose last frame
- * is not an index (an append was interrupted) is read by a scan of every header.
+ * exchange), so listing and extracting one file cost O(log n) frames whatever the size
+ * of the archive. Each entry is read with SequenceReader.frameAt(position) and checked
+ * against the FrameDigest the index names. An archive whose last frame is not an index
+ * (an append was interrupted, or a write-only session sealed it) is read by a scan of
+ * every header.
+ *
+ * Trust given is trust enforced: with trusted signers, open() refuses an archive unless
+ * its last frame carries a trusted signature over its apex, the apex is the tree over
+ * the frames read (the index frame and the TreeNodes of the frontier, or every header of
+ * a scan) and frame 0 is in that tree; every entry is then read through the index, whose
+ * FrameDigests the apex covers, and each encrypted frame's master key must be the one
+ * its (covered) header names. checkBeforeExtract() covers what an extraction acts on
+ * beyond the files it reads.
  * @module
  */
 import { DareError } from '../errors.js';
 import { collectBytes, equalBytes } from '../internal/bytes.js';
 import type { RandomAccessReader } from '../encoding/jbcd.js';
-import { checkSignatures, type SignatureCheck } from '../envelope/signatures.js';
+import type { SignatureCheck } from '../envelope/signatures.js';
 import type { VerificationKey } from '../keys/types.js';
 import { SequenceReader, type OpenedFrame, type SequenceReadOptions } from '../sequence/reader.js';
 import type { FrameView } from '../sequence/frames.js';
 import { emptyDigest, frameDigest } from '../sequence/format.js';
-import { MerkleFrontier } from '../sequence/merkle.js';
+import { MerkleFrontier, verifyInclusion } from '../sequence/merkle.js';
+import { FrameLocator } from '../sequence/locator.js';
 import { treeFrontierFrames } from '../sequence/positions.js';
+import { findLastTrusted, untrustedTailMessage, verifySequence } from '../sequence/verify.js';
 import { ARCHIVE_TYPE, MAX_INDEX_BYTES, decodeIndex, frameRole, isWithin, type EntryMeta, type IndexEntry } from './format.js';
 
 export type ArchiveReadOptions = SequenceReadOptions;
@@ -45,22 +55,36 @@ export class ArchiveReader {
   readonly sequence: SequenceReader;
   /** True when the last frame is an index (else entries come from a scan of every frame). */
   readonly indexed: boolean;
+  /** The checks of the last frame's signatures when the reader was opened with trusted signers. */
+  readonly trust?: readonly SignatureCheck[];
   private readonly live: Map<string, IndexEntry>;
   /** PayloadDigest of the index payload, as computed when it was read. */
   private readonly indexDigest?: Uint8Array;
+  /** The Merkle root over every frame a scan read (header records and stored PayloadDigests). */
+  private readonly scanRoot?: Uint8Array;
 
-  private constructor(sequence: SequenceReader, indexed: boolean, live: Map<string, IndexEntry>, indexDigest?: Uint8Array) {
+  private constructor(sequence: SequenceReader, indexed: boolean, live: Map<string, IndexEntry>, indexDigest?: Uint8Array, scanRoot?: Uint8Array, trust?: SignatureCheck[]) {
     this.sequence = sequence;
     this.indexed = indexed;
     this.live = live;
     this.indexDigest = indexDigest;
+    this.scanRoot = scanRoot;
+    this.trust = trust;
   }
 
-  /** Opens an archive file (or any random-access source) and loads its index. */
+  /**
+   * Opens an archive file (or any random-access source) and loads its index. With
+   * `trustedSigners` it authenticates what it loaded ({@link authenticate}) before it
+   * returns: SIGNATURE_INVALID (or MERKLE_MISMATCH) otherwise.
+   */
   static async open(source: string | RandomAccessReader, options: ArchiveReadOptions = {}): Promise<ArchiveReader> {
     const seq = await SequenceReader.open(source, options);
     try {
       if (!(await isArchive(seq))) throw new DareError('MALFORMED', `not a dare archive (frame 0 does not name ${ARCHIVE_TYPE})`);
+      const trusted = options.trustedSigners ?? [];
+      // The signature first: nothing is decrypted or parsed for a signer nobody trusts.
+      if (trusted.length) await lastFrameTrust(seq, trusted);
+      let reader: ArchiveReader | undefined;
       const last = seq.last;
       if (last.index > 0 && last.isMeta) {
         const o = await opened(seq, last);
@@ -68,10 +92,16 @@ export class ArchiveReader {
           const out: { digest?: Uint8Array } = {};
           const bytes = await collectBytes(seq.payload(o, out), MAX_INDEX_BYTES, `the index (frame ${last.index})`);
           const live = new Map(decodeIndex(bytes).map((e) => [e.path, e]));
-          return new ArchiveReader(seq, true, live, out.digest);
+          reader = new ArchiveReader(seq, true, live, out.digest);
         }
       }
-      return new ArchiveReader(seq, false, await scan(seq));
+      if (!reader) {
+        const { live, root } = await scan(seq);
+        reader = new ArchiveReader(seq, false, live, undefined, root);
+      }
+      if (!trusted.length) return reader;
+      const trust = await reader.authenticate(trusted);
+      return new ArchiveReader(seq, reader.indexed, reader.live, reader.indexDigest, reader.scanRoot, trust);
     } catch (e) {
       await seq.close();
       throw e;
@@ -107,8 +137,9 @@ export class ArchiveReader {
 
   /**
    * The plaintext of an entry, read from its own frame only. Throws (DIGEST_MISMATCH,
-   * MAC_INVALID) at the end when the frame's digest, MAC or FrameDigest does not match:
-   * write to a temporary file and rename only after the generator returned.
+   * MAC_INVALID) at the end when the frame's digest, MAC or FrameDigest does not match,
+   * or when the frame's metadata is not the entry's: write to a temporary file and
+   * rename only after the generator returned.
    */
   async *content(entry: IndexEntry): AsyncGenerator<Uint8Array> {
     const view = await this.sequence.frameAt(entry.position);
@@ -116,7 +147,7 @@ export class ArchiveReader {
     if (view.index !== entry.index || view.isMeta) throw new DareError('DIGEST_MISMATCH', `${where}: the index points at another frame`);
     const o = await opened(this.sequence, view);
     const role = frameRole(o.contentMeta, view.isMeta, `frame ${view.index}`);
-    if (role.role !== 'entry' || role.meta.path !== entry.path || role.meta.kind !== entry.kind) {
+    if (role.role !== 'entry' || !sameMeta(role.meta, entry)) {
       throw new DareError('DIGEST_MISMATCH', `${where}: the frame does not hold this entry`);
     }
     const out: { digest?: Uint8Array } = {};
@@ -133,33 +164,58 @@ export class ArchiveReader {
   }
 
   /**
-   * Checks that a trusted signer (default: options.trustedSigners) signed the apex of the last
-   * frame and that this apex is the Merkle root over this index frame: then every
-   * entry read through the index (content() compares FrameDigests) is covered by the
-   * signature. Reads O(log n) frames. SIGNATURE_INVALID or MERKLE_MISMATCH otherwise.
+   * What an extraction of `entries` acts on beyond the contents of the files it reads
+   * (which content() checks as they are written): every directory and link among them is
+   * read from its frame and checked (MAC, FrameDigest, metadata). When the reader was
+   * opened with trusted signers and `entries` are all the live entries, every frame of the
+   * archive is checked first, as `dare verify` does (digests, MACs, the tree, every
+   * signature; payloads are not decrypted here), so a full extraction under a trusted
+   * signer leaves nothing in the file unchecked. Call it before writing anything.
+   */
+  async checkBeforeExtract(entries: readonly IndexEntry[]): Promise<void> {
+    if (this.trust !== undefined && entries.length === this.live.size) {
+      await verifySequence(this.sequence, { decrypt: false });
+      return;
+    }
+    for (const e of entries) {
+      if (e.kind === 'file') continue;
+      for await (const _ of this.content(e)) {
+        // Directories and links have no content: reading checks the frame.
+      }
+    }
+  }
+
+  /**
+   * Checks that a trusted signer (default: options.trustedSigners) signed the apex of the
+   * last frame, that this apex is the Merkle root over the frames this reader read (the
+   * index frame with the TreeNodes of the frontier, O(log n) frames; or every header of a
+   * scan) and that frame 0 is in that tree (an audit path from stored TreeNodes). Every
+   * entry read through the index or the scan (content() compares FrameDigests) is then
+   * covered by the signature. open() calls it when given trusted signers.
+   * SIGNATURE_INVALID, MERKLE_MISMATCH or UNSUPPORTED_ALGORITHM otherwise.
    */
   async authenticate(trusted: readonly VerificationKey[] = this.sequence.options.trustedSigners ?? []): Promise<SignatureCheck[]> {
     const seq = this.sequence;
+    const sigs = await lastFrameTrust(seq, trusted);
     const last = seq.last;
-    const t = last.trailer;
-    const signed = [...(last.header.signatures ?? []), ...(t?.signatures ?? [])];
-    const sigs = signed.length && t?.treeDigest ? checkSignatures(signed, t.treeDigest, trusted) : [];
-    const bad = sigs.find((s) => s.status === 'invalid');
-    if (bad) throw new DareError('SIGNATURE_INVALID', `the archive's last frame carries a signature by ${bad.kid ?? 'an unnamed key'} that does not verify`);
-    if (!sigs.some((s) => s.trusted)) {
-      throw new DareError('SIGNATURE_INVALID', sigs.length ? 'the archive is not signed by a trusted key' : 'the archive is not signed (its last frame carries no signature)');
+    const apex = last.trailer?.treeDigest as Uint8Array;
+    if (this.indexed && this.indexDigest) {
+      const nodes: Uint8Array[] = [];
+      for (const i of treeFrontierFrames(last.index - 1)) {
+        const node = (await seq.frame(i)).trailer?.treeNode;
+        if (!node || node.length !== 64) throw new DareError('MERKLE_MISMATCH', `frame ${i} carries no TreeNode`);
+        nodes.push(node);
+      }
+      const root = MerkleFrontier.fromNodes(last.index, nodes).append(frameDigest(last.headerRecord, this.indexDigest)).treeDigest;
+      if (!equalBytes(root, apex)) throw new DareError('MERKLE_MISMATCH', 'the signed apex is not the tree over the index frame');
+      const locate = new FrameLocator(seq.source, last, seq.first);
+      const zero = frameDigest(seq.first.headerRecord, (await locate.leaf(0)).payloadDigest);
+      if (!verifyInclusion(zero, 0, last.index + 1, await locate.auditPath(0, last.index + 1), apex)) {
+        throw new DareError('MERKLE_MISMATCH', 'frame 0 (the archive\'s policy) is not in the signed tree');
+      }
+    } else if (!this.scanRoot || !equalBytes(this.scanRoot, apex)) {
+      throw new DareError('MERKLE_MISMATCH', 'the signed apex is not the tree over the frames of the archive');
     }
-    if (!this.indexed || !this.indexDigest) throw new DareError('SIGNATURE_INVALID', 'the signed last frame is not an index (entries were appended write-only, or an append was interrupted): run `dare index` with the key and sign it, or check every frame with `dare verify --signer`');
-    if (seq.type !== 'Merkle' || !seq.checkable) throw new DareError('UNSUPPORTED_ALGORITHM', 'only Merkle archives written by this implementation can be authenticated');
-    const apex = last.trailer?.treeDigest;
-    const nodes: Uint8Array[] = [];
-    for (const i of treeFrontierFrames(last.index - 1)) {
-      const node = (await seq.frame(i)).trailer?.treeNode;
-      if (!node || node.length !== 64) throw new DareError('MERKLE_MISMATCH', `frame ${i} carries no TreeNode`);
-      nodes.push(node);
-    }
-    const root = MerkleFrontier.fromNodes(last.index, nodes).append(frameDigest(last.headerRecord, this.indexDigest)).treeDigest;
-    if (!apex || !equalBytes(root, apex)) throw new DareError('MERKLE_MISMATCH', 'the signed apex is not the tree over the index frame');
     return sigs;
   }
 
@@ -175,7 +231,7 @@ export class ArchiveReader {
   /** Throws DIGEST_MISMATCH unless the index lists exactly what a scan of the frames finds. */
   async checkIndex(): Promise<void> {
     if (!this.indexed) return;
-    const scanned = await scan(this.sequence);
+    const scanned = (await scan(this.sequence)).live;
     const differs = (a: IndexEntry, b: IndexEntry | undefined) => !b || a.index !== b.index || a.position !== b.position
       || !equalBytes(a.frameDigest, b.frameDigest) || a.kind !== b.kind || a.size !== b.size || a.mode !== b.mode
       || a.modified !== b.modified || a.target !== b.target;
@@ -204,17 +260,51 @@ function located(meta: EntryMeta, view: FrameView): IndexEntry {
   return { ...meta, index: view.index, position: view.position, frameDigest: frameDigest(view.headerRecord, pd) };
 }
 
-/** The live entries found by reading every frame's header (payloads stay on disk). */
-async function scan(seq: SequenceReader): Promise<Map<string, IndexEntry>> {
+/** The live entries found by reading every frame's header (payloads stay on disk), and the Merkle root over those frames. */
+async function scan(seq: SequenceReader): Promise<{ live: Map<string, IndexEntry>; root: Uint8Array }> {
   const live = new Map<string, IndexEntry>();
-  if (seq.last.index === 0) return live;
-  for await (const view of seq.frames(1)) {
-    const role = frameRole((await opened(seq, view)).contentMeta, view.isMeta, `frame ${view.index}`);
-    if (role.role === 'entry') {
-      live.delete(role.meta.path); // re-inserted last: Map order stays frame order
-      live.set(role.meta.path, located(role.meta, view));
-    } else if (role.role === 'deleted') live.delete(role.path);
+  const tree = new MerkleFrontier();
+  tree.append(frameDigest(seq.first.headerRecord, leafDigest(seq.first)));
+  if (seq.last.index > 0) {
+    for await (const view of seq.frames(1)) {
+      tree.append(frameDigest(view.headerRecord, leafDigest(view)));
+      const role = frameRole((await opened(seq, view)).contentMeta, view.isMeta, `frame ${view.index}`);
+      if (role.role === 'entry') {
+        live.delete(role.meta.path); // re-inserted last: Map order stays frame order
+        live.set(role.meta.path, located(role.meta, view));
+      } else if (role.role === 'deleted') live.delete(role.path);
+    }
   }
-  return live;
+  return { live, root: tree.root() };
 }
 
+/** A frame's PayloadDigest as stored (the empty digest for a frame without payload or digest). */
+function leafDigest(view: FrameView): Uint8Array {
+  const pd = view.trailer?.payloadDigest ?? (view.payload ? undefined : emptyDigest());
+  if (!pd) throw new DareError('HEADER_MALFORMED', `frame ${view.index} carries no PayloadDigest`);
+  return pd;
+}
+
+function sameMeta(a: EntryMeta, b: EntryMeta): boolean {
+  return a.path === b.path && a.kind === b.kind && a.size === b.size && a.mode === b.mode && a.modified === b.modified && a.target === b.target;
+}
+
+/**
+ * The trusted signatures on the last frame over its apex (Merkle archives of our digest
+ * scheme only). When there is none, says what the end of the archive is: frames after
+ * the last trusted signature, unsigned or signed by another key (a walk back to it).
+ */
+async function lastFrameTrust(seq: SequenceReader, trusted: readonly VerificationKey[]): Promise<SignatureCheck[]> {
+  if (seq.type !== 'Merkle' || !seq.checkable) throw new DareError('UNSUPPORTED_ALGORITHM', 'only Merkle archives written by this implementation can be authenticated');
+  const last = seq.last;
+  if (!last.trailer?.treeDigest) throw new DareError('SIGNATURE_INVALID', `the archive's last frame (${last.index}) carries no TreeDigest`);
+  const sigs = seq.signaturesOf(last, trusted);
+  const bad = sigs.find((s) => s.status === 'invalid');
+  if (bad) throw new DareError('SIGNATURE_INVALID', `the archive's last frame carries a signature by ${bad.kid ?? 'an unnamed key'} that does not verify${bad.purpose !== undefined ? ` as an archive signature (it was made for ${bad.purpose})` : ''}`);
+  if (!sigs.some((s) => seq.isTrusted(s))) {
+    const legacy = sigs.find((s) => s.status === 'valid' && s.trusted && s.legacy)?.kid;
+    const tail = legacy === undefined ? await findLastTrusted(seq, trusted) : { lastTrusted: -1 };
+    throw new DareError('SIGNATURE_INVALID', untrustedTailMessage({ last: last.index, ...tail, legacyOnLast: legacy }));
+  }
+  return sigs;
+}

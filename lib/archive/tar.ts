@@ -139,6 +139,7 @@ export function archiveToTar(reader: ArchiveReader, entries: readonly IndexEntry
     await done;
   };
   (async () => {
+    await reader.checkBeforeExtract(entries);
     for (const e of entries) await write(e);
     pack.finalize();
   })().catch((err: unknown) => pack.destroy(err as Error));

@@ -49,7 +49,7 @@ describe('item 10: ArchiveReader.open enforces the trust it is given', () => {
 });
 
 describe('finding 8: no single-bit flip of a signed encrypted archive extracts under a trusted signer', () => {
-  it('every byte of the archive, one bit each (SLOW=1: every bit)', async () => {
+  it('1,000 bits picked with a fixed seed (SLOW=1: every bit, about 57,000 flips)', async () => {
     const dir = fresh();
     const file = join(dir, 'a.dare');
     await small(file);
@@ -64,18 +64,19 @@ describe('finding 8: no single-bit flip of a signed encrypted archive extracts u
       }
     };
     expect((await extract(genuine, join(dir, 'ok'))).files).toBe(2);
-    const all = process.env.SLOW === '1';
+    const bits = genuine.length * 8;
+    let seed = 0x5eed;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % bits;
+    const picks = process.env.SLOW === '1' ? Array.from({ length: bits }, (_, k) => k) : Array.from({ length: 1000 }, next);
     const passed: string[] = [];
     const out = join(dir, 'out');
-    for (let i = 0; i < genuine.length; i++) {
-      for (let bit = all ? 0 : i % 8; bit < (all ? 8 : i % 8 + 1); bit++) {
-        const bytes = Uint8Array.from(genuine);
-        bytes[i] = (bytes[i] as number) ^ (1 << bit);
-        const result = await errorCode(extract(bytes, out));
-        if (result === 'ok') passed.push(`byte ${i} bit ${bit}`);
-        else if (!/^[A-Z_]+$/.test(result)) throw new Error(`byte ${i} bit ${bit}: ${result} (not a DareError)`);
-        rmSync(out, { recursive: true, force: true });
-      }
+    for (const k of picks) {
+      const bytes = Uint8Array.from(genuine);
+      bytes[k >> 3] = (bytes[k >> 3] as number) ^ (1 << (k & 7));
+      const result = await errorCode(extract(bytes, out));
+      if (result === 'ok') passed.push(`byte ${k >> 3} bit ${k & 7}`);
+      else if (!/^[A-Z_]+$/.test(result)) throw new Error(`byte ${k >> 3} bit ${k & 7}: ${result} (not a DareError)`);
+      rmSync(out, { recursive: true, force: true });
     }
     expect(passed).toEqual([]);
     expect(readdirSync(dir)).toEqual(['a.dare', 'ok']);

@@ -12,7 +12,7 @@ import { basename, dirname, join } from 'node:path';
 import { DareError } from '../errors.js';
 import type { RecipientKey, SigningKey } from '../keys/types.js';
 import { masterKeyId } from '../envelope/keyschedule.js';
-import { checkSignatures } from '../envelope/signatures.js';
+import { checkApexSignatures, isTrustedCheck } from '../envelope/signatures.js';
 import { acquireLock, lockPathOf, type WriteLock } from '../platform/lock.js';
 import { SequenceWriter } from '../sequence/writer.js';
 import { SequenceReader } from '../sequence/reader.js';
@@ -204,8 +204,8 @@ export class ArchiveWriter {
           const last = seq.last;
           const apex = last.trailer?.treeDigest;
           const entries = [...(last.header.signatures ?? []), ...(last.trailer?.signatures ?? [])];
-          const sigs = apex && seq.type === 'Merkle' ? checkSignatures(entries, apex, trusted) : [];
-          if (!sigs.some((x) => x.status === 'valid' && x.trusted)) {
+          const sigs = apex && seq.type === 'Merkle' ? checkApexSignatures(entries, { size: last.index + 1, digest: apex }, trusted) : [];
+          if (!sigs.some((x) => isTrustedCheck(x, false))) {
             throw new DareError('SIGNATURE_INVALID', 'the archive\'s last frame is not signed by one of its signers: a write-only session does not sign over frames it cannot check');
           }
         }

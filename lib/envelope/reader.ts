@@ -20,7 +20,7 @@ import { decodeEds, splitEds, type EdsContext } from './eds.js';
 import { deriveItemKeys, masterKeyId, type ItemKeys } from './keyschedule.js';
 import { unwrapMaster } from './recipients.js';
 import { parseHeader, parseTrailer, type DareHeader, type DareTrailer } from './schema.js';
-import { checkSignatures, type SignatureCheck } from './signatures.js';
+import { checkSignatures, envelopeClaim, isTrustedCheck, type SignatureCheck } from './signatures.js';
 import { payloadMac } from './writer.js';
 import { unwrapEnvelope } from './wrapper.js';
 
@@ -33,6 +33,16 @@ export interface DecodeOptions {
   trustedSigners?: readonly VerificationKey[];
   /** Fail unless a trusted signer signed (default: true when trustedSigners is not empty). */
   requireTrustedSignature?: boolean;
+  /** The purpose signatures must have been made for (default `dare/envelope/v1`; docs/FORMAT.md §6). */
+  purpose?: string;
+  /**
+   * Let a legacy signature (no purpose: an empty context over the PayloadDigest alone, as the
+   * C# reference signs) by a trusted key satisfy requireTrustedSignature. Default: only for
+   * an unencrypted envelope, whose PayloadDigest is the plaintext's; on an encrypted one it
+   * covers the ciphertext only, and anyone holding a recipient's public key can re-key it
+   * to other plaintext, metadata and annotations.
+   */
+  acceptLegacySignatures?: boolean;
   /** Release plaintext of encrypted data that carries no MAC (reference envelopes). */
   allowUnauthenticated?: boolean;
   /** Decrypt the payload (default true). false: verify only, yielding the carried bytes. */
@@ -60,6 +70,11 @@ export interface EnvelopeResult {
   readonly signatures: readonly SignatureCheck[];
   /** Bytes of the payload as carried (ciphertext when encrypted). */
   readonly payloadLength: number;
+  /**
+   * What was not checked, in words ("metadata and annotations not checked (no key)",
+   * "the signature covers the payload only", ...); empty when everything was.
+   */
+  readonly unchecked: readonly string[];
 }
 
 interface Opened {
@@ -208,8 +223,8 @@ export class EnvelopeReader {
     }
     let authenticated = false;
     const o = this.opened;
+    const mac = trailer?.payloadMac ?? h.payloadMac;
     if (o) {
-      const mac = trailer?.payloadMac ?? h.payloadMac;
       if (mac === undefined || o.unauthenticatedEds) {
         if (!this.options.allowUnauthenticated) {
           throw new DareError('UNAUTHENTICATED', 'encrypted payload carries no mac (written by an implementation without integrity); use --allow-unauthenticated to decode it anyway');
@@ -221,14 +236,25 @@ export class EnvelopeReader {
     }
     const entries = [...(h.signatures ?? []), ...(trailer?.signatures ?? [])];
     const trusted = this.options.trustedSigners ?? [];
-    const signatures = payloadDigest && entries.length ? checkSignatures(entries, payloadDigest, trusted, o && { master: o.master, salt: h.salt as Uint8Array }) : [];
+    const claim = payloadDigest && entries.length ? envelopeClaim(h, payloadDigest, mac, this.options.purpose) : undefined;
+    const signatures = claim ? checkSignatures(entries, claim, trusted, o && { master: o.master, salt: h.salt as Uint8Array }) : [];
     const bad = signatures.find((s) => s.status === 'invalid');
-    if (bad) throw new DareError('SIGNATURE_INVALID', `signature by ${bad.kid ?? 'an unnamed key'} does not verify`);
+    if (bad) throw new DareError('SIGNATURE_INVALID', `signature by ${bad.kid ?? 'an unnamed key'} does not verify${bad.purpose !== undefined && bad.purpose !== claim?.purpose ? ` as ${claim?.purpose} (it was made for ${bad.purpose})` : ''}`);
+    const acceptLegacy = this.options.acceptLegacySignatures ?? !info.encrypted;
     const require = this.options.requireTrustedSignature ?? trusted.length > 0;
-    if (require && !signatures.some((s) => s.trusted)) {
+    if (require && !signatures.some((s) => isTrustedCheck(s, acceptLegacy))) {
+      const legacy = signatures.find((s) => s.status === 'valid' && s.trusted && s.legacy);
+      if (legacy) {
+        throw new DareError('SIGNATURE_INVALID', `the signature by ${legacy.kid ?? 'a trusted key'} is a legacy one (no purpose): it covers the ciphertext only, and anyone holding a recipient's public key can re-key the envelope to other content (--allow-legacy-signatures accepts it)`);
+      }
       throw new DareError('SIGNATURE_INVALID', entries.length ? 'not signed by a trusted key' : 'envelope is not signed');
     }
-    return { digestChecked, authenticated, signatures, payloadLength: length };
+    const unchecked: string[] = [];
+    if (info.encrypted && !o) unchecked.push('metadata and annotations not checked (no key)');
+    else if (info.encrypted && !authenticated) unchecked.push('no mac: payload, metadata and annotations not authenticated');
+    const relied = signatures.filter((s) => s.status === 'valid' && (trusted.length === 0 || s.trusted));
+    if (relied.length && relied.every((s) => s.legacy)) unchecked.push('the signature covers the payload only (a legacy signature)');
+    return { digestChecked, authenticated, signatures, payloadLength: length, unchecked };
   }
 
   /** The outcome of the checks; available once payload() has run to the end. */

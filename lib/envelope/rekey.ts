@@ -7,7 +7,8 @@
  * only thing that changes, and nothing authenticates it. The payload keys, the EDS keys
  * and PayloadMac derive from the master key and the header Salt, which stay; the
  * PayloadDigest covers the payload as carried, which is copied; signatures cover the
- * PayloadDigest and their witness derives from (master, Salt, signature). The header
+ * header fields a reader acts on (never the recipient list), the PayloadDigest and the
+ * PayloadMac, and their witness derives from (master, Salt, signature). The header
  * `kid` names the master key, which stays. A changed recipient list can therefore only
  * change who can open the envelope, never what it decrypts to.
  *
@@ -35,7 +36,7 @@ import { decodeEds, splitEds } from './eds.js';
 import { deriveItemKeys, type ItemKeys } from './keyschedule.js';
 import { unwrapMaster, wrapForRecipient } from './recipients.js';
 import type { RecipientEntry } from './schema.js';
-import { checkSignatures } from './signatures.js';
+import { checkSignatures, envelopeClaim, type SignatureCheck } from './signatures.js';
 import { payloadMac } from './writer.js';
 
 export interface RekeyOptions {
@@ -234,8 +235,18 @@ export class EnvelopeRekey {
     } else if (!equalBytes(payloadMac(this.keys.macKey, digest, this.edsTags), mac)) {
       throw new DareError('MAC_INVALID', 'payload mac does not verify: the envelope was modified');
     }
+    // Damage, not trust, is checked here: each signature under the purpose it names (a
+    // Mesh object is rekeyed as well as a file), legacy ones over the digest.
     const entries = [...(h.signatures ?? []), ...(trailer?.signatures ?? [])];
-    const bad = checkSignatures(entries, carried, [], { master: this.master, salt: h.salt as Uint8Array }).find((s) => s.status === 'invalid');
+    const bad = entries.map((e) => {
+      let claim;
+      try {
+        claim = envelopeClaim(h, carried, mac, e.purpose);
+      } catch {
+        return { kid: e.kid, status: 'invalid' };
+      }
+      return checkSignatures([e], claim, [], { master: this.master, salt: h.salt as Uint8Array })[0] as SignatureCheck;
+    }).find((s) => s.status === 'invalid');
     if (bad) throw new DareError('SIGNATURE_INVALID', `signature by ${bad.kid ?? 'an unnamed key'} does not verify`);
     yield* take(true);
   }

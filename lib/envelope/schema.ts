@@ -26,13 +26,15 @@ export interface RecipientEntry {
   rkd?: string;
 }
 
-/** A signature entry (§5.3.1), with this project's `PublicKey` (docs/FORMAT.md §6). */
+/** A signature entry (§5.3.1), with this project's `PublicKey` and `Purpose` (docs/FORMAT.md §6). */
 export interface SignatureEntry {
   alg?: string;
   kid?: string;
   signature?: Uint8Array;
   witness?: Uint8Array;
   publicKey?: PublicKeyField;
+  /** The signing purpose (RFC 8032 context) the signer used; absent on legacy signatures. */
+  purpose?: string;
 }
 
 /** SequenceInfo (§6.1.1). */
@@ -102,7 +104,7 @@ const HEADER_FIELDS = new Set([
 ]);
 const TRAILER_FIELD_SET = new Set(TRAILER_FIELDS);
 const RECIPIENT_FIELDS = new Set(['kid', 'kwd', 'epk', 'wmk', 'rkd']);
-const SIGNATURE_FIELDS = new Set(['alg', 'dig', 'kid', 'signature', 'witness', 'PublicKey', 'cert', 'path', 'manifest']);
+const SIGNATURE_FIELDS = new Set(['alg', 'dig', 'kid', 'signature', 'witness', 'PublicKey', 'Purpose', 'cert', 'path', 'manifest']);
 const SEQUENCE_INFO_FIELDS = new Set(['DataEncoding', 'ContainerType', 'Index', 'IsMeta', 'Default', 'TreePosition', 'IndexPosition', 'ExchangePosition']);
 const KEY_FIELDS = new Set(['crv', 'Public']);
 
@@ -190,6 +192,7 @@ function signature(v: JsonValue, i: number): SignatureEntry {
     signature: bin(v, 'signature', where),
     witness: bin(v, 'witness', where),
     publicKey: publicKeyField(obj(v, 'PublicKey', where), where),
+    purpose: str(v, 'Purpose', where),
   };
 }
 
@@ -267,7 +270,7 @@ function keyFieldValue(k: PublicKeyField | undefined): JsonValue | undefined {
 }
 
 function signatureValue(s: SignatureEntry): JsonValue {
-  return put({}, [['alg', s.alg], ['kid', s.kid], ['signature', s.signature], ['witness', s.witness], ['PublicKey', keyFieldValue(s.publicKey)]]);
+  return put({}, [['alg', s.alg], ['kid', s.kid], ['signature', s.signature], ['witness', s.witness], ['PublicKey', keyFieldValue(s.publicKey)], ['Purpose', s.purpose]]);
 }
 
 function recipientValue(r: RecipientEntry): JsonValue {

@@ -30,6 +30,12 @@ async function signedToBob(): Promise<Uint8Array> {
   });
 }
 
+async function unsigned(envelope: Uint8Array): Promise<Uint8Array> {
+  const p = await splitEnvelope(envelope);
+  delete p.trailer.signatures;
+  return joinEnvelope(p);
+}
+
 const forgedLabel = { contentMeta: { contentType: 'text/plain', filename: 'invoice-PAY-MALLORY.txt' }, annotations: [utf8('Subject: wire 10000 EUR to Mallory')] };
 
 describe('finding 1: an envelope signature covers what the reader acts on', () => {
@@ -42,8 +48,8 @@ describe('finding 1: an envelope signature covers what the reader acts on', () =
   for (const dropWitness of [false, true]) {
     it(`re-keyed with only Bob's public key (new master key, metadata and annotation, MAC recomputed, witness ${dropWitness ? 'dropped' : 'recomputed'}): not signed by Alice`, async () => {
       const forged = await rekeyForgery(await signedToBob(), publicKeySet(bob).encryption, forgedLabel, { dropWitness });
-      // The forgery is well formed: without --signer it opens with Bob's key and its MAC checks.
-      const opened = await decodeEnvelopeBytes(forged, { keys: [bobKey] });
+      // The forgery is well formed: without its signature it opens with Bob's key and its MAC checks.
+      const opened = await decodeEnvelopeBytes(await unsigned(forged), { keys: [bobKey] });
       expect(opened.info.contentMeta?.filename).toBe('invoice-PAY-MALLORY.txt');
       expect(opened.result.authenticated).toBe(true);
       expect(await errorCode(decodeEnvelopeBytes(forged, { keys: [bobKey], trustedSigners: [alicePub] }))).toBe('SIGNATURE_INVALID');
@@ -54,8 +60,8 @@ describe('finding 1: an envelope signature covers what the reader acts on', () =
     const genuine = await signedToBob();
     const master = unwrapMaster((await splitEnvelope(genuine)).header.recipients ?? [], [bobKey]);
     const forged = await relabelWithMaster(genuine, master, forgedLabel);
-    const unsigned = await decodeEnvelopeBytes(forged, { keys: [bobKey] });
-    expect(fromUtf8(unsigned.info.annotations[0] as Uint8Array)).toBe('Subject: wire 10000 EUR to Mallory');
+    const opened = await decodeEnvelopeBytes(await unsigned(forged), { keys: [bobKey] });
+    expect(fromUtf8(opened.info.annotations[0] as Uint8Array)).toBe('Subject: wire 10000 EUR to Mallory');
     expect(await errorCode(decodeEnvelopeBytes(forged, { keys: [bobKey], trustedSigners: [alicePub] }))).toBe('SIGNATURE_INVALID');
   });
 

@@ -1,7 +1,8 @@
 /**
  * Appendix A of draft-hallambaker-mesh-dare-12 as data (fixtures/envelope/): every
  * envelope is decoded whole, one byte at a time and in uneven pieces, on both
- * symmetric backends.
+ * symmetric backends. Their signatures are legacy ones (an empty context over the
+ * PayloadDigest): read, and reported as covering the payload only (docs/FORMAT.md §6).
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -18,15 +19,18 @@ const dir = new URL('../../fixtures/envelope/', import.meta.url);
 interface KeyDef { crv: 'Ed25519'; private: string }
 interface Vector {
   file: string; source: string;
-  options: { keys?: string[]; trustedSigners?: string[]; allowUnauthenticated?: boolean; decrypt?: boolean };
-  expect: { payload?: 'plaintext'; annotations?: string[]; encrypted?: boolean; error?: string; payloadDigestChecked?: boolean; signatures?: { kid: string; status: string; trusted: boolean }[] };
+  options: { keys?: string[]; trustedSigners?: string[]; allowUnauthenticated?: boolean; decrypt?: boolean; acceptLegacySignatures?: boolean };
+  expect: {
+    payload?: 'plaintext'; annotations?: string[]; encrypted?: boolean; error?: string; payloadDigestChecked?: boolean;
+    signatures?: { kid: string; status: string; trusted: boolean; legacy: boolean }[]; unchecked?: string[];
+  };
 }
 const data = JSON.parse(readFileSync(new URL('vectors.json', dir), 'utf8')) as {
   keys: Record<string, KeyDef>; plaintext: string;
   keySchedule: { source: string; master: string; salt: string; encryptionKey: string; iv: string; ciphertext: string }[];
   envelopes: Vector[];
 };
-const KNOWN_EXPECT = new Set(['payload', 'annotations', 'encrypted', 'error', 'payloadDigestChecked', 'signatures']);
+const KNOWN_EXPECT = new Set(['payload', 'annotations', 'encrypted', 'error', 'payloadDigestChecked', 'signatures', 'unchecked']);
 
 function options(v: Vector): DecodeOptions {
   const key = (name: string): KeyDef => {
@@ -39,6 +43,7 @@ function options(v: Vector): DecodeOptions {
     trustedSigners: v.options.trustedSigners?.map((n): VerificationKey => ({ crv: 'Ed25519', publicKey: signaturePublicKey('Ed25519', base64urlDecode(key(n).private)) })),
     allowUnauthenticated: v.options.allowUnauthenticated,
     decrypt: v.options.decrypt,
+    acceptLegacySignatures: v.options.acceptLegacySignatures,
   };
 }
 
@@ -94,8 +99,9 @@ describe.each(['node', 'noble'] as const)('Appendix A envelopes (%s backend)', (
         if (v.expect.encrypted !== undefined) expect(info.encrypted).toBe(v.expect.encrypted);
         if (v.expect.payloadDigestChecked !== undefined) expect(result.digestChecked).toBe(v.expect.payloadDigestChecked);
         if (v.expect.signatures) {
-          expect(result.signatures.map((s) => ({ kid: s.kid, status: s.status, trusted: s.trusted }))).toEqual(v.expect.signatures);
+          expect(result.signatures.map((s) => ({ kid: s.kid, status: s.status, trusted: s.trusted, legacy: s.legacy }))).toEqual(v.expect.signatures);
         }
+        if (v.expect.unchecked) expect(result.unchecked).toEqual(v.expect.unchecked);
       } finally {
         setBackend(previous);
       }

@@ -18,7 +18,8 @@ import { encodeEds, type EdsContext } from './eds.js';
 import { deriveItemKeys, masterKeyId, type ItemKeys } from './keyschedule.js';
 import { wrapForRecipient } from './recipients.js';
 import { headerValue, trailerValue, type DareHeader, type DareTrailer } from './schema.js';
-import { signPayloadDigest } from './signatures.js';
+import { envelopeClaim, signEnvelope } from './signatures.js';
+import { purposeContext } from '../crypto/purposes.js';
 
 export type EnvelopeEncoding = 'jsonb' | 'json';
 
@@ -29,8 +30,13 @@ export interface EncodeOptions {
   recipients?: readonly RecipientKey[];
   /** Encrypt under this shared secret (its bytes are the master key). */
   secret?: Uint8Array;
-  /** Sign the payload digest with these keys. */
+  /**
+   * Sign with these keys: each signature covers the header fields a reader acts on, the
+   * PayloadDigest and the PayloadMac (docs/FORMAT.md §6), never the recipient list.
+   */
   signers?: readonly SigningKey[];
+  /** The signing purpose, the RFC 8032 context of the signatures (default `dare/envelope/v1`; the Mesh uses `mesh/...` labels). */
+  purpose?: string;
   /** Write `dig` and PayloadDigest (default true; always on when encrypting or signing). */
   digest?: boolean;
   /** Content type, file name, times: encrypted (cloaked) when the envelope is encrypted. */
@@ -129,6 +135,7 @@ export function ciphertextLength(plaintextLength: number): number {
 export async function* encodeEnvelope(source: AsyncIterable<Uint8Array>, options: EncodeOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
   const enc = chooseEncryption(options);
   const signers = options.signers ?? [];
+  if (options.purpose !== undefined) purposeContext(options.purpose);
   const digest = options.digest !== false || enc !== undefined || signers.length > 0;
   const { header, edsTags } = buildHeader(options, enc, digest);
   const backend = getBackend();
@@ -165,7 +172,10 @@ export async function* encodeEnvelope(source: AsyncIterable<Uint8Array>, options
     const payloadDigest = hasher.digest();
     trailer = { payloadDigest };
     if (enc) trailer.payloadMac = payloadMac(enc.payloadKeys.macKey, payloadDigest, edsTags);
-    if (signers.length) trailer.signatures = signers.map((s) => signPayloadDigest(payloadDigest, s, enc));
+    if (signers.length) {
+      const claim = envelopeClaim(header, payloadDigest, trailer.payloadMac, options.purpose);
+      trailer.signatures = signers.map((s) => signEnvelope(claim, s, enc));
+    }
   }
   yield framer.end(trailer);
 }

@@ -12,4 +12,4 @@ export {
   proveInclusion, checkInclusionProof, checkEntryDigest, encodeInclusionProof, parseInclusionProof,
   MAX_PROOF_BYTES, MAX_PROOF_PATH, MAX_PROOF_SIGNATURES, MAX_PROOF_HEADER_BYTES,
 } from './proof.js';
-export type { InclusionProof, ProofLeaf, ProofCheck, ProveOptions } from './proof.js';
+export type { InclusionProof, ProofLeaf, ProofCheck, ProofCheckOptions, ProveOptions } from './proof.js';

@@ -21,7 +21,7 @@ import { previousFrameStart } from '../encoding/jbcd.js';
 import { equalBytes, fromUtf8 } from '../internal/bytes.js';
 import { decodeContentMeta } from '../envelope/content-meta.js';
 import { parseHeader, parseTrailer, trailerValue, type DareHeader, type SignatureEntry } from '../envelope/schema.js';
-import { checkSignatures, type SignatureCheck } from '../envelope/signatures.js';
+import { checkApexSignatures, isTrustedCheck, type SignatureCheck } from '../envelope/signatures.js';
 import type { VerificationKey } from '../keys/types.js';
 import { frameDigest } from '../sequence/format.js';
 import { readFrameView, type FrameView } from '../sequence/frames.js';
@@ -84,7 +84,7 @@ async function findApex(log: LogReader, n: number, allowUnsigned: boolean): Prom
     if (isSigned(v)) {
       const td = v.trailer?.treeDigest;
       if (!td) throw new DareError('SIGNATURE_INVALID', `frame ${v.index} is signed but carries no TreeDigest`);
-      const checks = checkSignatures(v.trailer?.signatures ?? [], td, []);
+      const checks = checkApexSignatures(v.trailer?.signatures ?? [], { size: v.index + 1, digest: td }, []);
       if (checks.some((c) => c.status === 'invalid')) throw new DareError('SIGNATURE_INVALID', `frame ${v.index}: a signature over the apex does not verify`);
       if (checks.some((c) => c.status === 'valid')) return v;
     }
@@ -138,6 +138,13 @@ export async function proveInclusion(path: string, n: number, options: ProveOpti
   }
 }
 
+export interface ProofCheckOptions {
+  /** The purpose of the apex signatures (default `dare/apex/v1`). */
+  purpose?: string;
+  /** Let a legacy signature (no purpose) by a trusted key count (default false). */
+  acceptLegacySignatures?: boolean;
+}
+
 /** What a proof that holds says. */
 export interface ProofCheck {
   readonly index: number;
@@ -167,7 +174,7 @@ function leafHeader(leaf: ProofLeaf, what: string): DareHeader {
  * MERKLE_MISMATCH (the proof does not hold), SIGNATURE_INVALID, or MALFORMED /
  * HEADER_MALFORMED for structurally impossible proofs. Returns what it proved.
  */
-export function checkInclusionProof(proof: InclusionProof, trustedSigners: readonly VerificationKey[] = []): ProofCheck {
+export function checkInclusionProof(proof: InclusionProof, trustedSigners: readonly VerificationKey[] = [], options: ProofCheckOptions = {}): ProofCheck {
   const { index, treeSize } = proof;
   if (!Number.isSafeInteger(treeSize) || treeSize < 1) throw new DareError('MALFORMED', 'proof: tree size must be a positive integer');
   if (!Number.isSafeInteger(index) || index < 0 || index >= treeSize) throw new DareError('MALFORMED', `proof: index ${index} is not below the tree size ${treeSize}`);
@@ -178,12 +185,15 @@ export function checkInclusionProof(proof: InclusionProof, trustedSigners: reado
   const fd = (l: ProofLeaf) => frameDigest(l.headerRecord, l.payloadDigest);
   assertInclusion(fd(proof.leaf), index, treeSize, proof.path, proof.apex);
   assertInclusion(fd(proof.apexLeaf), treeSize - 1, treeSize, proof.apexPath, proof.apex);
-  const checks = checkSignatures(proof.signatures, proof.apex, trustedSigners);
+  const checks = checkApexSignatures(proof.signatures, { size: treeSize, digest: proof.apex, purpose: options.purpose }, trustedSigners);
   const bad = checks.find((c) => c.status === 'invalid');
   if (bad) throw new DareError('SIGNATURE_INVALID', `proof: the signature by ${bad.kid ?? 'an unnamed key'} over the apex does not verify`);
-  const trusted = checks.some((c) => c.trusted);
+  const trusted = checks.some((c) => isTrustedCheck(c, options.acceptLegacySignatures === true));
   if (trustedSigners.length > 0 && !trusted) {
-    throw new DareError('SIGNATURE_INVALID', checks.length ? 'proof: the apex is not signed by a trusted key' : 'proof: the apex is not signed');
+    const legacy = checks.find((c) => c.status === 'valid' && c.trusted && c.legacy);
+    throw new DareError('SIGNATURE_INVALID', legacy
+      ? `proof: the apex is signed by ${legacy.kid ?? 'a trusted key'} with a legacy signature (no purpose: it may have been made for something else), which is not accepted`
+      : checks.length ? 'proof: the apex is not signed by a trusted key' : 'proof: the apex is not signed');
   }
   let created: string | undefined;
   const encrypted = header.enc !== undefined && header.enc.toLowerCase() !== 'none';

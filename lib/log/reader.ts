@@ -113,6 +113,7 @@ export class LogReader {
   async verify(onEntry?: (index: number) => void, options: Omit<VerifyOptions, 'onFrame'> = {}): Promise<LogVerifyReport> {
     const report = await verifySequence(this.sequence, {
       ...options,
+      unit: 'entry',
       onFrame: (i, isMeta) => {
         if (!isMeta && i > 0) onEntry?.(i);
       },

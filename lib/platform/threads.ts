@@ -25,6 +25,8 @@ export interface VerifyWork {
   readonly backend: 'node' | 'noble';
   readonly from: number;
   readonly to: number;
+  /** Decrypt opened payloads (VerifyOptions.decrypt). */
+  readonly decrypt: boolean;
 }
 
 /** Messages from the worker: progress (frames verified, meta ones), then one result. */

@@ -17,7 +17,8 @@ import { decodeEds } from '../envelope/eds.js';
 import { deriveItemKeys, masterKeyId, type ItemKeys } from '../envelope/keyschedule.js';
 import { unwrapMaster } from '../envelope/recipients.js';
 import { parseHeader } from '../envelope/schema.js';
-import { checkSignatures, type SignatureCheck } from '../envelope/signatures.js';
+import { checkApexSignatures, isTrustedCheck, type SignatureCheck } from '../envelope/signatures.js';
+import type { ApexKind } from '../crypto/purposes.js';
 import { payloadMac } from '../envelope/writer.js';
 import { frameDigest, emptyDigest, DIGEST_SCHEME, usesTreePosition, type SequenceType } from './format.js';
 import { findTail, readFrameView, seekFrame, type FrameView } from './frames.js';
@@ -28,6 +29,14 @@ export interface SequenceReadOptions {
   secrets?: readonly Uint8Array[];
   trustedSigners?: readonly VerificationKey[];
   allowUnauthenticated?: boolean;
+  /** The purpose apex signatures must have been made for (default `dare/apex/v1`; docs/FORMAT.md §8). */
+  purpose?: string;
+  /**
+   * Let a legacy apex signature (no purpose: an empty context over the apex digest alone,
+   * which an envelope signature over a 129-byte file also is) by a trusted key count as
+   * trusted. Default false.
+   */
+  acceptLegacySignatures?: boolean;
 }
 
 /** A frame with its metadata opened. */
@@ -53,6 +62,7 @@ export class SequenceReader {
   readonly options: SequenceReadOptions;
   private readonly owned?: FileReader;
   private readonly masters = new Map<number, Uint8Array>();
+  private readonly kids = new Map<Uint8Array, string>();
 
   private constructor(source: RandomAccessReader, first: FrameView, last: FrameView, tornBytes: number, options: SequenceReadOptions, owned?: FileReader) {
     this.source = source;
@@ -140,13 +150,29 @@ export class SequenceReader {
     return master;
   }
 
+  /**
+   * The master key of an encrypted frame, checked against the frame's own `kid` in our
+   * digest scheme: the kid is in the header record, which the tree binds, and names the
+   * master key (a 128-bit hash of it), so a key exchange frame that someone rewrote (a
+   * new master wrapped with a recipient's public key) is caught even when only this frame
+   * is authenticated.
+   */
+  private async checkedMaster(view: FrameView): Promise<Uint8Array | undefined> {
+    const master = await this.masterOf(view);
+    if (master === undefined || !this.checkable) return master;
+    const kid = this.kids.get(master) ?? masterKeyId(master);
+    this.kids.set(master, kid);
+    if (view.header.kid !== kid) throw new DareError('MAC_INVALID', `frame ${view.index}: the key exchange gives another master key than the frame names (${view.header.kid ?? 'no kid'})`);
+    return master;
+  }
+
   /** Opens a frame's metadata (decrypting it when a key is available). */
   async open(view: FrameView): Promise<OpenedFrame> {
     const h = view.header;
     const encrypted = h.enc !== undefined && h.enc.toLowerCase() !== 'none';
     if (encrypted && h.enc !== 'A256CBC') throw new DareError('UNSUPPORTED_ALGORITHM', `frame ${view.index}: encryption ${h.enc} is not supported`);
     if (encrypted && !h.salt) throw new DareError('HEADER_MALFORMED', `frame ${view.index}: encrypted without a Salt`);
-    const master = encrypted ? await this.masterOf(view) : undefined;
+    const master = encrypted ? await this.checkedMaster(view) : undefined;
     if (encrypted && !master) {
       return { view, encrypted, opened: false, annotations: [], edsTags: [], unauthenticatedEds: false };
     }
@@ -198,11 +224,13 @@ export class SequenceReader {
    * The payload of a frame: plaintext when it is encrypted and a key opens it, else the
    * bytes as carried. Checks the PayloadDigest and MAC before the last block and throws
    * a DareError when either fails. Resolves `digest` to the PayloadDigest computed.
+   * `decrypt: false` checks the digest and MAC of an opened frame without decrypting
+   * (the MAC is over the ciphertext) and yields the bytes as carried.
    */
-  async *payload(frame: OpenedFrame, out?: { digest?: Uint8Array }): AsyncGenerator<Uint8Array> {
+  async *payload(frame: OpenedFrame, out?: { digest?: Uint8Array }, options: { decrypt?: boolean } = {}): AsyncGenerator<Uint8Array> {
     const backend = getBackend();
     const hasher = backend.createHash('sha512');
-    const cipher = frame.keys && backend.createAesCbcDecryptor(frame.keys.encryptionKey, frame.keys.iv);
+    const cipher = frame.keys && options.decrypt !== false ? backend.createAesCbcDecryptor(frame.keys.encryptionKey, frame.keys.iv) : undefined;
     let n = 0;
     for await (const piece of this.carried(frame.view)) {
       n += piece.length;
@@ -216,8 +244,8 @@ export class SequenceReader {
     const digest = n === 0 && !frame.view.payload ? emptyDigest() : hasher.digest();
     if (out) out.digest = digest;
     checkFrameIntegrity(frame, digest, this.options.allowUnauthenticated === true);
+    if (frame.keys && n === 0) throw new DareError('MALFORMED', `frame ${frame.view.index}: encrypted payload is empty`);
     if (cipher) {
-      if (n === 0) throw new DareError('MALFORMED', `frame ${frame.view.index}: encrypted payload is empty`);
       const last = cipher.final();
       if (last.length) yield last;
     }
@@ -228,14 +256,24 @@ export class SequenceReader {
     return collectBytes(this.payload(frame), max, `frame ${frame.view.index}: the payload`);
   }
 
-  /** Checks a frame's signatures against the digest it signs (its apex in Merkle sequences). */
-  signaturesOf(view: FrameView): SignatureCheck[] {
+  /**
+   * Checks a frame's signatures against the value it signs (docs/FORMAT.md §8): the
+   * TreeDigest (Merkle), the ChainDigest (Chain), else its PayloadDigest, with the frame
+   * count, under the expected purpose. The value is the one the frame carries: only a
+   * verifier that recomputed it knows that it covers the frames.
+   */
+  signaturesOf(view: FrameView, trusted: readonly VerificationKey[] = this.options.trustedSigners ?? []): SignatureCheck[] {
     const t = view.trailer;
     const entries = [...(view.header.signatures ?? []), ...(t?.signatures ?? [])];
-    const signed = t?.treeDigest ?? t?.chainDigest ?? t?.payloadDigest;
     if (!entries.length) return [];
-    if (!signed) throw new DareError('SIGNATURE_INVALID', `frame ${view.index} is signed but carries no digest`);
-    return checkSignatures(entries, signed, this.options.trustedSigners ?? []);
+    const claim = signedValue(view);
+    if (!claim) throw new DareError('SIGNATURE_INVALID', `frame ${view.index} is signed but carries no digest`);
+    return checkApexSignatures(entries, { ...claim, size: view.index + 1, purpose: this.options.purpose }, trusted);
+  }
+
+  /** Whether a check counts as trusted under these options (legacy signatures only when accepted). */
+  isTrusted(s: SignatureCheck): boolean {
+    return isTrustedCheck(s, this.options.acceptLegacySignatures === true);
   }
 
   /** Whether TreePosition and Index of `view` are right, given the positions seen. */
@@ -245,6 +283,15 @@ export class SequenceReader {
     const tp = view.header.sequenceInfo?.treePosition;
     if (expected !== undefined && tp !== expected) throw new DareError('SEQUENCE_ORDER', `frame ${view.index}: TreePosition ${tp} should be ${expected}`);
   }
+}
+
+/** The value a frame's signatures sign: its TreeDigest, else ChainDigest, else PayloadDigest. */
+export function signedValue(view: FrameView): { kind: ApexKind; digest: Uint8Array } | undefined {
+  const t = view.trailer;
+  if (t?.treeDigest) return { kind: 'tree', digest: t.treeDigest };
+  if (t?.chainDigest) return { kind: 'chain', digest: t.chainDigest };
+  if (t?.payloadDigest) return { kind: 'payload', digest: t.payloadDigest };
+  return undefined;
 }
 
 /** PayloadDigest and MAC of one frame (the MAC only when a key opened it). */

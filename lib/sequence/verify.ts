@@ -17,13 +17,17 @@
 import { DareError } from '../errors.js';
 import { equalBytes } from '../internal/bytes.js';
 import type { SignatureCheck } from '../envelope/signatures.js';
+import type { VerificationKey } from '../keys/types.js';
 import { getBackend } from '../crypto/backend-select.js';
 import { availableThreads, runVerifyWorker } from '../platform/threads.js';
 import { FileReader } from '../platform/file.js';
 import { frameDigest } from './format.js';
+import { APEX_PURPOSE } from '../crypto/purposes.js';
 import { MerkleFrontier } from './merkle.js';
 import { Chain } from './chain.js';
 import { previousFrame, treeFrontierFrames } from './positions.js';
+import { readFrameView } from './frames.js';
+import { previousFrameStart } from '../encoding/jbcd.js';
 import type { SequenceReader } from './reader.js';
 
 export interface VerifyReport {
@@ -56,6 +60,14 @@ export interface VerifyOptions {
   threads?: number;
   /** Fewest frames a thread gets (default 20,000: below that a thread's start-up costs more than it saves). */
   minFramesPerThread?: number;
+  /**
+   * Decrypt every payload a key opens (default true). false: check each opened frame's
+   * digest and MAC over the ciphertext without decrypting it (what an extraction does
+   * before it decrypts the files it writes).
+   */
+  decrypt?: boolean;
+  /** How messages name frames: 'entry' for logs, whose entry n is frame n (default 'frame'). */
+  unit?: 'frame' | 'entry';
 }
 
 /** What one range of frames verified to; the start and end state let ranges be joined. */
@@ -83,7 +95,7 @@ export interface RangeReport {
 }
 
 /** Verifies frames from..to (inclusive) of `reader`; see {@link verifySequence}. */
-export async function verifyRange(reader: SequenceReader, from: number, to: number, onFrame?: (index: number, isMeta: boolean) => void): Promise<RangeReport> {
+export async function verifyRange(reader: SequenceReader, from: number, to: number, onFrame?: (index: number, isMeta: boolean) => void, decrypt = true): Promise<RangeReport> {
   const checkable = reader.checkable;
   const merkle = reader.type === 'Merkle' && checkable;
   let frontier: MerkleFrontier | undefined;
@@ -131,7 +143,7 @@ export async function verifyRange(reader: SequenceReader, from: number, to: numb
     }
     const opened = await reader.open(view);
     const out: { digest?: Uint8Array } = {};
-    for await (const _ of reader.payload(opened, out)) {
+    for await (const _ of reader.payload(opened, out, { decrypt })) {
       // Every byte is hashed (and decrypted) by payload(); the checks run at its end.
     }
     if (opened.keys) authenticated++;
@@ -161,10 +173,14 @@ export async function verifyRange(reader: SequenceReader, from: number, to: numb
     const signed = t?.treeDigest ?? t?.chainDigest ?? t?.payloadDigest;
     const covers = recomputed !== undefined && signed !== undefined && equalBytes(recomputed, signed);
     for (const s of sigs) {
-      if (s.status === 'invalid') throw new DareError('SIGNATURE_INVALID', `frame ${view.index}: signature by ${s.kid ?? 'an unnamed key'} does not verify`);
+      if (s.status === 'invalid') {
+        const expected = reader.options.purpose ?? APEX_PURPOSE;
+        const made = s.purpose !== undefined && s.purpose !== expected ? ` (it was made for ${s.purpose}, not ${expected})` : '';
+        throw new DareError('SIGNATURE_INVALID', `frame ${view.index}: signature by ${s.kid ?? 'an unnamed key'} does not verify${made}`);
+      }
       signatures.push({ ...s, frame: view.index });
       if (s.status === 'valid') lastSigned = view.index;
-      if (s.status === 'valid' && s.trusted && covers) lastCovered = view.index;
+      if (reader.isTrusted(s) && covers) lastCovered = view.index;
     }
     count++;
     if (view.isMeta) metaFrames++;
@@ -223,15 +239,15 @@ export async function verifySequence(reader: SequenceReader, options: VerifyOpti
   const threads = threadsFor(reader, options);
   let report: RangeReport;
   if (threads <= 1) {
-    report = await verifyRange(reader, 0, last, options.onFrame);
+    report = await verifyRange(reader, 0, last, options.onFrame, options.decrypt !== false);
   } else {
     // Range 0 here, the others on worker threads, all at once.
     const size = Math.ceil((last + 1) / threads);
     const bounds = Array.from({ length: threads }, (_, i) => [i * size, Math.min(last, (i + 1) * size - 1)] as const);
     const path = (reader.source as FileReader).path;
     const settled = await Promise.allSettled(bounds.map(([from, to], i) => i === 0
-      ? verifyRange(reader, from, to, options.onFrame)
-      : runVerifyWorker({ path, options: reader.options, backend: getBackend().name as 'node' | 'noble', from, to }, options.onFrame)));
+      ? verifyRange(reader, from, to, options.onFrame, options.decrypt !== false)
+      : runVerifyWorker({ path, options: reader.options, backend: getBackend().name as 'node' | 'noble', from, to, decrypt: options.decrypt !== false }, options.onFrame)));
     // The first failing range, in frame order, is the error a single pass would have met first.
     const failed = settled.find((s) => s.status === 'rejected');
     if (failed) throw failed.reason;
@@ -242,8 +258,15 @@ export async function verifySequence(reader: SequenceReader, options: VerifyOpti
   }
   const { signatures, lastSigned, lastCovered } = report;
   if ((reader.options.trustedSigners?.length ?? 0) > 0) {
-    if (!signatures.some((s) => s.frame === last && s.trusted)) {
-      throw new DareError('SIGNATURE_INVALID', lastSigned < 0 ? 'the sequence is not signed' : lastSigned === last ? `the last frame (${last}) is not signed by a trusted key (it is signed by another key)` : `the last frame (${last}) is not signed by a trusted key; the last signature is on frame ${lastSigned}`);
+    const onLast = signatures.filter((s) => s.frame === last);
+    if (!onLast.some((s) => reader.isTrusted(s))) {
+      const trusted = signatures.filter((s) => reader.isTrusted(s)).map((s) => s.frame);
+      const lastTrusted = trusted.length ? Math.max(...trusted) : -1;
+      throw new DareError('SIGNATURE_INVALID', untrustedTailMessage({
+        last, lastTrusted, unit: options.unit, tornBytes: reader.tornBytes,
+        otherSigned: signatures.find((s) => s.frame > lastTrusted && s.status === 'valid')?.frame,
+        legacyOnLast: onLast.find((s) => s.status === 'valid' && s.trusted && s.legacy)?.kid,
+      }));
     }
     if (lastCovered !== last) {
       throw new DareError('SIGNATURE_INVALID', `the trusted signature on the last frame (${last}) does not cover the sequence: it signs no chain or tree value recomputed from the frames (${reader.type} sequence${reader.checkable ? '' : ', no DigestScheme in frame 0'})`);
@@ -254,4 +277,70 @@ export async function verifySequence(reader: SequenceReader, options: VerifyOpti
     frames: report.frames, tornBytes: reader.tornBytes, authenticated: report.authenticated, unopened: report.unopened,
     metaFrames: report.metaFrames, structureChecked: checkable, signatures, apex: report.apex, lastSigned, threads,
   };
+}
+
+/** What is wrong with the end of a sequence that a trusted key did not sign (untrustedTailMessage). */
+export interface UntrustedTail {
+  /** Index of the last frame. */
+  readonly last: number;
+  /** Index of the last frame with an accepted trusted signature, or -1. */
+  readonly lastTrusted: number;
+  /** A frame after lastTrusted with a valid signature by another key, if any. */
+  readonly otherSigned?: number;
+  /** The trusted key whose legacy signature (not accepted) is on the last frame. */
+  readonly legacyOnLast?: string;
+  readonly unit?: 'frame' | 'entry';
+  /** Bytes of a torn append after the last frame. */
+  readonly tornBytes?: number;
+}
+
+/**
+ * One line that says what happened at the end of a sequence a trusted key did not sign:
+ * "frames 7-8 after the last signature (frame 6): unsigned" (the usual leftover of a
+ * session that died before it signed, or frames someone appended without the key), or
+ * that they are signed by another key, or that the last signature is a legacy one. The
+ * same words in verify, log verify and extract.
+ */
+export function untrustedTailMessage(t: UntrustedTail): string {
+  const unit = t.unit ?? 'frame';
+  const units = unit === 'entry' ? 'entries' : 'frames';
+  const torn = t.tornBytes ? `, then ${t.tornBytes} bytes of a torn append` : '';
+  if (t.legacyOnLast !== undefined) {
+    return `the last ${unit} (${t.last}) is signed by ${t.legacyOnLast} with a legacy signature (no purpose: it may have been made for something else, such as an envelope), which is not accepted (--allow-legacy-signatures accepts it)${torn}`;
+  }
+  if (t.lastTrusted < 0) {
+    if (t.otherSigned === undefined) return `the sequence is not signed by a trusted key: no ${unit} carries a signature${torn}`;
+    return t.otherSigned === t.last
+      ? `the last ${unit} (${t.last}) is not signed by a trusted key (it is signed by another key)${torn}`
+      : `the sequence is not signed by a trusted key (${unit} ${t.otherSigned} is signed by another key)${torn}`;
+  }
+  const from = t.lastTrusted + 1;
+  const range = from === t.last ? `${unit} ${from}` : `${units} ${from}-${t.last}`;
+  if (t.otherSigned === undefined) return `${range} after the last signature (${unit} ${t.lastTrusted}): unsigned${torn}`;
+  return `${range} after the last trusted signature (${unit} ${t.lastTrusted}): not signed by a trusted key (${unit} ${t.otherSigned} is signed by another key)${torn}`;
+}
+
+/**
+ * The last frame, walking back from the end, that carries a signature the reader trusts
+ * (-1 when none does), and the last frame after it signed by another key: what
+ * {@link untrustedTailMessage} needs when only the end of a sequence was read. Reads the
+ * frames after that signature (the error path of a reader that authenticates through
+ * the last frame).
+ */
+export async function findLastTrusted(reader: SequenceReader, trusted: readonly VerificationKey[] = reader.options.trustedSigners ?? []): Promise<{ lastTrusted: number; otherSigned?: number }> {
+  let otherSigned: number | undefined;
+  for (let v = reader.last; ;) {
+    let sigs: SignatureCheck[] = [];
+    try {
+      sigs = reader.signaturesOf(v, trusted);
+    } catch (e) {
+      if (!(e instanceof DareError)) throw e;
+    }
+    if (sigs.some((s) => reader.isTrusted(s))) return { lastTrusted: v.index, otherSigned };
+    if (otherSigned === undefined && sigs.some((s) => s.status === 'valid')) otherSigned = v.index;
+    if (v.index === 0) return { lastTrusted: -1, otherSigned };
+    const prev = v.index === 1 ? reader.first : await readFrameView(reader.source, await previousFrameStart(reader.source, v.position));
+    if (prev.index !== v.index - 1) throw new DareError('SEQUENCE_ORDER', `the frame before frame ${v.index} has index ${prev.index}`);
+    v = prev;
+  }
 }

@@ -23,7 +23,8 @@ import { encodeMetadata } from '../envelope/metadata.js';
 import { deriveItemKeys, masterKeyId } from '../envelope/keyschedule.js';
 import { wrapForRecipient } from '../envelope/recipients.js';
 import { payloadMac, ciphertextLength } from '../envelope/writer.js';
-import { signPayloadDigest } from '../envelope/signatures.js';
+import { apexClaim, signApex } from '../envelope/signatures.js';
+import { purposeContext } from '../crypto/purposes.js';
 import type { DareHeader, DareTrailer, SequenceInfo, SignatureEntry } from '../envelope/schema.js';
 import { encodeHeaderRecord, encodeTrailerRecord, frameDigest, emptyDigest, usesDigest, usesTreePosition, DATA_ENCODING, DIGEST_SCHEME, type SequenceType } from './format.js';
 import { MerkleFrontier, verifyInclusion } from './merkle.js';
@@ -40,6 +41,8 @@ export interface SequenceKeys {
   secret?: Uint8Array;
   /** Sign the apex when the session is sealed. */
   signer?: SigningKey;
+  /** The purpose of those signatures, their RFC 8032 context (default `dare/apex/v1`; docs/FORMAT.md §8). */
+  purpose?: string;
 }
 
 /**
@@ -141,6 +144,7 @@ export class SequenceWriter {
     this.tornBytes = tornBytes;
     this.frontier = frontier;
     this.chain = chain;
+    if (keys.purpose !== undefined) purposeContext(keys.purpose);
   }
 
   /** Creates a new sequence file (OUTPUT_EXISTS if there is one) and writes frame 0. */
@@ -254,7 +258,11 @@ export class SequenceWriter {
     }
     const meta = encodeMetadata(options.contentMeta, options.annotations, crypt);
     Object.assign(header, meta.fields);
-    const sign = signer && ((t: DareTrailer) => [signPayloadDigest((t.treeDigest ?? t.chainDigest ?? t.payloadDigest) as Uint8Array, signer)]);
+    // The apex statement: the frame count with the TreeDigest (or ChainDigest, or PayloadDigest), docs/FORMAT.md §8.
+    const sign = signer && ((t: DareTrailer) => {
+      const [kind, digest] = t.treeDigest ? ['tree', t.treeDigest] as const : t.chainDigest ? ['chain', t.chainDigest] as const : ['payload', t.payloadDigest as Uint8Array] as const;
+      return [signApex(apexClaim(kind, index + 1, digest, this.keys.purpose), signer)];
+    });
     const frame = await this.writeFrame(header, source, length, meta.edsTags, false, crypt, sign);
     if (exchange && this.session) this.session.exchangePosition = frame.position;
     return frame;
