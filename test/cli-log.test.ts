@@ -163,7 +163,7 @@ describe('dare log: signed logs and proofs', () => {
     expect(unsigned.stderr).toMatch(/^dare: note: .* is a signed log but --sign was not given: entry 41 not covered/);
     const v2 = await dare(['log', 'verify', log, '--signer', p('alice.pub')]);
     expect(v2.code).toBe(4);
-    expect(v2.stderr).toMatch(/the last frame \(41\) is not signed by a trusted key/);
+    expect(v2.stderr).toMatch(/entry 41 after the last signature \(entry 40\): unsigned/);
     const plain = await dare(['log', 'verify', log]);
     expect(plain.code).toBe(0);
     expect(plain.stderr).toBe('dare: note: entry 41 is not covered by a signature yet\n');

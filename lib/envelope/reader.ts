@@ -238,6 +238,8 @@ export class EnvelopeReader {
     const trusted = this.options.trustedSigners ?? [];
     const claim = payloadDigest && entries.length ? envelopeClaim(h, payloadDigest, mac, this.options.purpose) : undefined;
     const signatures = claim ? checkSignatures(entries, claim, trusted, o && { master: o.master, salt: h.salt as Uint8Array }) : [];
+    // A witness binds a signature to the master key; on an unencrypted envelope it means nothing, so it is not let in.
+    if (!info.encrypted && entries.some((e) => e.witness !== undefined)) throw new DareError('SIGNATURE_INVALID', 'a signature of an unencrypted envelope carries a witness');
     const bad = signatures.find((s) => s.status === 'invalid');
     if (bad) throw new DareError('SIGNATURE_INVALID', `signature by ${bad.kid ?? 'an unnamed key'} does not verify${bad.purpose !== undefined && bad.purpose !== claim?.purpose ? ` as ${claim?.purpose} (it was made for ${bad.purpose})` : ''}`);
     const acceptLegacy = this.options.acceptLegacySignatures ?? !info.encrypted;

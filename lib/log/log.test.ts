@@ -438,4 +438,15 @@ describe('fixtures/log (format regression)', () => {
     checkEntryDigest(proof, new Uint8Array(await crypto.subtle.digest('SHA-512', readFileSync(fx('entry3.txt')))));
     expect(await code(() => checkInclusionProof(proof, [publicKeySet(bob).signature]))).toBe('SIGNATURE_INVALID');
   });
+
+  it('a proof made before signing purposes (entry3-legacy.proof): its legacy signature is trusted only when accepted', async () => {
+    const proof = parseInclusionProof(readFileSync(fx('entry3-legacy.proof')));
+    const legacySigner = parsePublicKeySet(readFileSync(fx('legacy-signer.pub'), 'utf8').trim()).signature;
+    expect(await code(() => checkInclusionProof(proof, [legacySigner]))).toBe('SIGNATURE_INVALID');
+    const r = checkInclusionProof(proof, [legacySigner], { acceptLegacySignatures: true });
+    expect(r).toMatchObject({ index: 3, treeSize: 5, trusted: true });
+    expect(r.signatures.map((s) => s.legacy)).toEqual([true]);
+    // A new signature does not pass for a legacy one, nor the other way round.
+    expect(await code(() => checkInclusionProof(parseInclusionProof(readFileSync(fx('entry3.proof'))), [legacySigner], { acceptLegacySignatures: true }))).toBe('SIGNATURE_INVALID');
+  });
 });
