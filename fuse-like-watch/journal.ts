@@ -60,10 +60,11 @@ export async function readJournal(path: string, keys: MirrorKeys): Promise<Journ
     });
     if (report.unopened > 0) throw new DareError('NO_MATCHING_KEY', `${path}: the key given does not open the journal (give the identity or the secret the mirror is encrypted to)`);
     // verifySequence ran without trusted keys (it would demand a signature on the last frame):
-    // a valid signature counts here when its key is one of the trusted keys, or any valid one without them.
+    // a valid signature counts here when its key is one of the trusted keys (and it is not a legacy
+    // signature without a purpose, which may have been made for something else), or any valid one without them.
     const trusted = keys.trustedSigners ?? [];
     const isTrusted = (s: SignatureCheck) => s.status === 'valid'
-      && (trusted.length === 0 || trusted.some((k) => k.crv === s.crv && s.publicKey !== undefined && Buffer.from(k.publicKey).equals(s.publicKey)));
+      && (trusted.length === 0 || (!s.legacy && trusted.some((k) => k.crv === s.crv && s.publicKey !== undefined && Buffer.from(k.publicKey).equals(s.publicKey))));
     const last = [...report.signatures].reverse().find(isTrusted);
     const lastSigned = last?.frame ?? -1;
     const signedBy = last?.kid;

@@ -203,6 +203,10 @@ export interface SignatureInfo extends KeyRef {
   readonly algorithm?: string;
   readonly witness: boolean;
   readonly where: 'header' | 'trailer';
+  /** The signing purpose the entry names (unchecked: inspect verifies nothing). */
+  readonly purpose?: string;
+  /** No purpose: a legacy signature over the bare digest (docs/FORMAT.md §6). */
+  readonly legacy: boolean;
 }
 
 export interface EnvelopeInspection {
@@ -234,7 +238,7 @@ export interface EnvelopeInspection {
 function signatureInfo(s: SignatureEntry, where: 'header' | 'trailer'): SignatureInfo {
   const crv = s.publicKey?.crv;
   return {
-    kid: s.kid, crv, alg: s.alg, witness: s.witness !== undefined, where,
+    kid: s.kid, crv, alg: s.alg, witness: s.witness !== undefined, where, purpose: s.purpose, legacy: s.purpose === undefined,
     algorithm: crv === 'Ed25519' ? 'Ed25519ctx' : crv === 'Ed448' ? 'Ed448' : undefined,
   };
 }

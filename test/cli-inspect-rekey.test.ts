@@ -55,7 +55,7 @@ describe('dare inspect', () => {
     const text = (await ok(['inspect', p('data.dare')])).stdout;
     expect(text).toContain(`${p('data.dare')}: DARE envelope, JSON-B`);
     expect(text).toContain(`    ${ids.bob?.recipient} (X25519)`);
-    expect(text).toContain(`signed by ${ids.carol?.fingerprint} (Ed448, over S512, with witness)`);
+    expect(text).toContain(`signed by ${ids.carol?.fingerprint} (Ed448, for dare/envelope/v1, over S512, with witness)`);
     expect(text).toContain('payload: 100016 bytes (ciphertext)');
   });
 

@@ -9,7 +9,8 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, symli
 import { join } from 'node:path';
 import { dare, tempDir } from './helpers/dare.js';
 import { encodeKeyFile, formatPublicKeySet, generateKeySet, publicKeySet, base64urlEncode, type KeySet } from '../lib/index.js';
-import { rekeyForgery, splitEnvelope } from '../lib/envelope/forge.test-util.js';
+import { joinEnvelope, legacySignature, rekeyForgery, splitEnvelope } from '../lib/envelope/forge.test-util.js';
+import { unwrapMaster } from '../lib/envelope/recipients.js';
 import { apexPreimage, withLastSignatures } from '../lib/sequence/tamper.test-util.js';
 import { SequenceReader } from '../lib/sequence/reader.js';
 import { SequenceWriter } from '../lib/sequence/writer.js';
@@ -69,6 +70,44 @@ describe('finding 1: a forged envelope is not "signed by alice"', () => {
     writeFileSync(p('readme-changed.dare'), changed);
     const v = await dare(['verify', p('readme-changed.dare'), '--signer', p('alice.pub')]);
     expect(v.code, v.stdout + v.stderr).toBe(4);
+  });
+});
+
+describe('legacy signatures (no purpose): read, reported, trusted only where they bind what is acted on', () => {
+  it('an encrypted envelope signed the old way: verify exits 0 with the note (4 with --require-complete), decode --signer refuses unless --allow-legacy-signatures', async () => {
+    writeFileSync(p('old.txt'), 'signed before purposes\n');
+    expect((await dare(['encode', p('old.txt'), '-e', p('bob.pub'), '-s', p('alice.key'), '-o', p('old-new.dare')])).code).toBe(0);
+    const parts = await splitEnvelope(readFileSync(p('old-new.dare')));
+    const bob = people.bob as KeySet;
+    const master = unwrapMaster(parts.header.recipients ?? [], [{ crv: bob.encryption.crv, privateKey: bob.encryption.privateKey }]);
+    parts.trailer.signatures = [legacySignature(parts.trailer.payloadDigest as Uint8Array, (people.alice as KeySet).signature, { master, salt: parts.header.salt as Uint8Array })];
+    writeFileSync(p('old.dare'), joinEnvelope(parts));
+    const v = await dare(['verify', p('old.dare'), '-i', p('bob.key'), '--signer', p('alice.pub')]);
+    expect(v.code, v.stderr).toBe(0);
+    expect(v.stdout).toMatch(/trusted \(legacy signature: it covers the payload only\)/);
+    expect((await dare(['verify', p('old.dare'), '-i', p('bob.key'), '--signer', p('alice.pub'), '--require-complete'])).code).toBe(4);
+    const d = await dare(['decode', p('old.dare'), '-i', p('bob.key'), '--signer', p('alice.pub'), '-o', p('old.out')]);
+    expect(d.code, d.stderr).toBe(4);
+    expect(d.stderr).toMatch(/legacy/);
+    expect(existsSync(p('old.out'))).toBe(false);
+    const ok = await dare(['decode', p('old.dare'), '-i', p('bob.key'), '--signer', p('alice.pub'), '--allow-legacy-signatures', '-o', p('old.out')]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(readFileSync(p('old.out'), 'utf8')).toBe('signed before purposes\n');
+  });
+
+  it('an archive signed the old way: refused under --signer, read with --allow-legacy-signatures, re-signed by copy', async () => {
+    const fx = new URL('../fixtures/archive/', import.meta.url).pathname;
+    const legacy = join(fx, 'v1-signed-legacy.dare');
+    const signer = join(fx, 'legacy-signer.pub');
+    const v = await dare(['verify', legacy, '--signer', signer]);
+    expect(v.code, v.stdout).toBe(4);
+    expect(v.stderr).toMatch(/legacy signature/);
+    expect((await dare(['list', legacy, '--signer', signer])).code).toBe(4);
+    expect((await dare(['list', legacy, '--signer', signer, '--allow-legacy-signatures'])).code).toBe(0);
+    const c = await dare(['copy', legacy, p('resigned.dare'), '-s', join(fx, 'signer.key'), '--signer', signer, '--allow-legacy-signatures']);
+    expect(c.code, c.stderr).toBe(0);
+    const again = await dare(['verify', p('resigned.dare'), '--signer', join(fx, 'signer.pub')]);
+    expect(again.code, again.stderr).toBe(0);
   });
 });
 

@@ -23,7 +23,8 @@ function key(k: KeyRef): string {
 }
 
 function signature(s: SignatureInfo): string {
-  const how = [s.algorithm ?? (s.crv ? s.crv : 'unknown algorithm'), s.alg ? `over ${s.alg}` : undefined, s.witness ? 'with witness' : undefined].filter(Boolean).join(', ');
+  const purpose = s.legacy ? 'no purpose: a legacy signature over the digest alone' : `for ${s.purpose ?? '?'}`;
+  const how = [s.algorithm ?? (s.crv ? s.crv : 'unknown algorithm'), purpose, s.alg ? `over ${s.alg}` : undefined, s.witness ? 'with witness' : undefined].filter(Boolean).join(', ');
   return `${s.kid ?? '(no kid)'} (${how})`;
 }
 

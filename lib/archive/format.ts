@@ -133,8 +133,13 @@ export function frameRole(cm: ContentMeta | undefined, isMeta: boolean, where: s
   };
 }
 
-/** The index payload: JSON-B `{"ArchiveIndex": {"Version": 1, "Entries": [...]}}`. */
-export function encodeIndex(entries: readonly IndexEntry[]): Uint8Array {
+/**
+ * The index payload: JSON-B `{"ArchiveIndex": {"Version": 1, "FrameZero": FD(0), "Entries": [...]}}`.
+ * FrameZero (frame 0's Merkle leaf, docs/FORMAT.md §9) lets a reader that authenticated the
+ * index authenticate frame 0 (the policy) without an audit path; readers that do not know it
+ * ignore it.
+ */
+export function encodeIndex(entries: readonly IndexEntry[], frameZero?: Uint8Array): Uint8Array {
   const list: JsonValue[] = entries.map((e) => {
     const o: JsonObject = {
       Path: e.path, Kind: KIND_NAME[e.kind], Size: e.size, Mode: e.mode, Modified: e.modified,
@@ -145,10 +150,18 @@ export function encodeIndex(entries: readonly IndexEntry[]): Uint8Array {
     o.FrameDigest = e.frameDigest;
     return o;
   });
-  return encodeJsonB({ ArchiveIndex: { Version: INDEX_VERSION, Entries: list } });
+  const index: JsonObject = { Version: INDEX_VERSION };
+  if (frameZero !== undefined) index.FrameZero = frameZero;
+  index.Entries = list;
+  return encodeJsonB({ ArchiveIndex: index });
 }
 
 export function decodeIndex(bytes: Uint8Array): IndexEntry[] {
+  return decodeIndexPayload(bytes).entries;
+}
+
+/** The entries of an index payload, and its FrameZero when it has one (64 bytes). */
+export function decodeIndexPayload(bytes: Uint8Array): { entries: IndexEntry[]; frameZero?: Uint8Array } {
   let v: JsonValue;
   try {
     v = decodeJsonB(bytes, { maxDepth: 8 });
@@ -159,8 +172,10 @@ export function decodeIndex(bytes: Uint8Array): IndexEntry[] {
   if (!isJsonObject(ai)) malformed('archive index: no ArchiveIndex object');
   if (ai.Version !== INDEX_VERSION) throw new DareError('UNSUPPORTED_ALGORITHM', `archive index version ${String(ai.Version)} is not supported`);
   if (!Array.isArray(ai.Entries)) malformed('archive index: Entries must be a list');
+  const frameZero = ai.FrameZero;
+  if (frameZero !== undefined && !(frameZero instanceof Uint8Array && frameZero.length === 64)) malformed('archive index: FrameZero must be 64 bytes');
   const seen = new Set<string>();
-  return ai.Entries.map((x, i) => {
+  const entries = ai.Entries.map((x, i) => {
     const where = `archive index entry ${i}`;
     if (!isJsonObject(x)) malformed(`${where}: not an object`);
     const kind = KIND_OF[typeof x.Kind === 'string' ? x.Kind : ''];
@@ -181,6 +196,7 @@ export function decodeIndex(bytes: Uint8Array): IndexEntry[] {
       frameDigest: fd,
     };
   });
+  return { entries, frameZero };
 }
 
 /**

@@ -28,7 +28,7 @@ import { MerkleFrontier, verifyInclusion } from '../sequence/merkle.js';
 import { FrameLocator } from '../sequence/locator.js';
 import { treeFrontierFrames } from '../sequence/positions.js';
 import { findLastTrusted, untrustedTailMessage, verifySequence } from '../sequence/verify.js';
-import { ARCHIVE_TYPE, MAX_INDEX_BYTES, decodeIndex, frameRole, isWithin, type EntryMeta, type IndexEntry } from './format.js';
+import { ARCHIVE_TYPE, MAX_INDEX_BYTES, decodeIndexPayload, frameRole, isWithin, type EntryMeta, type IndexEntry } from './format.js';
 
 export type ArchiveReadOptions = SequenceReadOptions;
 
@@ -63,8 +63,15 @@ export class ArchiveReader {
   /** The Merkle root over every frame a scan read (header records and stored PayloadDigests). */
   private readonly scanRoot?: Uint8Array;
 
-  private constructor(sequence: SequenceReader, indexed: boolean, live: Map<string, IndexEntry>, indexDigest?: Uint8Array, scanRoot?: Uint8Array, trust?: SignatureCheck[]) {
+  /** FD(0) as the index names it (indexes written since signing purposes). */
+  private readonly frameZero?: Uint8Array;
+
+  private constructor(
+    sequence: SequenceReader, indexed: boolean, live: Map<string, IndexEntry>, indexDigest?: Uint8Array, scanRoot?: Uint8Array,
+    trust?: SignatureCheck[], frameZero?: Uint8Array,
+  ) {
     this.sequence = sequence;
+    this.frameZero = frameZero;
     this.indexed = indexed;
     this.live = live;
     this.indexDigest = indexDigest;
@@ -91,8 +98,8 @@ export class ArchiveReader {
         if (frameRole(o.contentMeta, true, `frame ${last.index}`).role === 'index') {
           const out: { digest?: Uint8Array } = {};
           const bytes = await collectBytes(seq.payload(o, out), MAX_INDEX_BYTES, `the index (frame ${last.index})`);
-          const live = new Map(decodeIndex(bytes).map((e) => [e.path, e]));
-          reader = new ArchiveReader(seq, true, live, out.digest);
+          const index = decodeIndexPayload(bytes);
+          reader = new ArchiveReader(seq, true, new Map(index.entries.map((e) => [e.path, e])), out.digest, undefined, undefined, index.frameZero);
         }
       }
       if (!reader) {
@@ -101,7 +108,7 @@ export class ArchiveReader {
       }
       if (!trusted.length) return reader;
       const trust = await reader.authenticate(trusted);
-      return new ArchiveReader(seq, reader.indexed, reader.live, reader.indexDigest, reader.scanRoot, trust);
+      return new ArchiveReader(seq, reader.indexed, reader.live, reader.indexDigest, reader.scanRoot, trust, reader.frameZero);
     } catch (e) {
       await seq.close();
       throw e;
@@ -169,12 +176,15 @@ export class ArchiveReader {
    * read from its frame and checked (MAC, FrameDigest, metadata). When the reader was
    * opened with trusted signers and `entries` are all the live entries, every frame of the
    * archive is checked first, as `dare verify` does (digests, MACs, the tree, every
-   * signature; payloads are not decrypted here), so a full extraction under a trusted
-   * signer leaves nothing in the file unchecked. Call it before writing anything.
+   * signature), so a full extraction under a trusted signer leaves nothing in the file
+   * unchecked. Nothing is decrypted there, and the payloads of the files to extract are
+   * not read twice: their stored digests enter the tree, and content() checks each payload
+   * against them as it is written. Call it before writing anything.
    */
   async checkBeforeExtract(entries: readonly IndexEntry[]): Promise<void> {
     if (this.trust !== undefined && entries.length === this.live.size) {
-      await verifySequence(this.sequence, { decrypt: false });
+      const later = entries.filter((e) => e.kind === 'file').map((e) => e.index);
+      await verifySequence(this.sequence, { decrypt: false, payloadsCheckedLater: later });
       return;
     }
     for (const e of entries) {
@@ -208,10 +218,16 @@ export class ArchiveReader {
       }
       const root = MerkleFrontier.fromNodes(last.index, nodes).append(frameDigest(last.headerRecord, this.indexDigest)).treeDigest;
       if (!equalBytes(root, apex)) throw new DareError('MERKLE_MISMATCH', 'the signed apex is not the tree over the index frame');
-      const locate = new FrameLocator(seq.source, last, seq.first);
-      const zero = frameDigest(seq.first.headerRecord, (await locate.leaf(0)).payloadDigest);
-      if (!verifyInclusion(zero, 0, last.index + 1, await locate.auditPath(0, last.index + 1), apex)) {
-        throw new DareError('MERKLE_MISMATCH', 'frame 0 (the archive\'s policy) is not in the signed tree');
+      // Frame 0 (the policy): named by the authenticated index, or else (older indexes) by an
+      // audit path from stored TreeNodes, O(log² n) frames.
+      const zero = frameDigest(seq.first.headerRecord, leafDigest(seq.first));
+      if (this.frameZero !== undefined) {
+        if (!equalBytes(zero, this.frameZero)) throw new DareError('MERKLE_MISMATCH', 'frame 0 (the archive\'s policy) is not the one the signed index names');
+      } else {
+        const locate = new FrameLocator(seq.source, last, seq.first);
+        if (!verifyInclusion(zero, 0, last.index + 1, await locate.auditPath(0, last.index + 1), apex)) {
+          throw new DareError('MERKLE_MISMATCH', 'frame 0 (the archive\'s policy) is not in the signed tree');
+        }
       }
     } else if (!this.scanRoot || !equalBytes(this.scanRoot, apex)) {
       throw new DareError('MERKLE_MISMATCH', 'the signed apex is not the tree over the frames of the archive');

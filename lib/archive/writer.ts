@@ -304,7 +304,7 @@ export class ArchiveWriter {
           frames = f.index + 1;
         }
       } else if (this.dirty || options.forceIndex) {
-        const f = await this.sequence.seal(encodeIndex(entries), { contentMeta: indexContentMeta(entries.length) });
+        const f = await this.sequence.seal(encodeIndex(entries, this.sequence.frameZero), { contentMeta: indexContentMeta(entries.length) });
         apex = f.treeDigest;
         frames = f.index + 1;
       }

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { DareError, type DareErrorCode } from '../errors.js';
 import type { SequenceReadOptions } from '../sequence/reader.js';
-import type { RangeReport } from '../sequence/verify.js';
+import type { PayloadChecks, RangeReport } from '../sequence/verify.js';
 
 const WORKER = new URL('./verify-worker.js', import.meta.url);
 
@@ -25,8 +25,8 @@ export interface VerifyWork {
   readonly backend: 'node' | 'noble';
   readonly from: number;
   readonly to: number;
-  /** Decrypt opened payloads (VerifyOptions.decrypt). */
-  readonly decrypt: boolean;
+  /** How payloads are checked (VerifyOptions.decrypt, payloadsCheckedLater). */
+  readonly checks: PayloadChecks;
 }
 
 /** Messages from the worker: progress (frames verified, meta ones), then one result. */

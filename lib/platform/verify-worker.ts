@@ -26,7 +26,7 @@ async function main(): Promise<void> {
         from = index + 1;
         meta = [];
       }
-    }, work.decrypt);
+    }, work.checks);
     if (from <= result.to) post({ progress: { from, to: result.to, meta } });
     post({ result });
   } finally {

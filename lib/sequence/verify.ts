@@ -66,6 +66,13 @@ export interface VerifyOptions {
    * before it decrypts the files it writes).
    */
   decrypt?: boolean;
+  /**
+   * Frames that are not opened and whose payload is not read here: their stored
+   * PayloadDigest enters the tree (so the tree check authenticates it with the header).
+   * Only for a caller that opens those frames and checks their payloads and MACs itself
+   * (an extraction of those files, through an index the apex covers).
+   */
+  payloadsCheckedLater?: readonly number[];
   /** How messages name frames: 'entry' for logs, whose entry n is frame n (default 'frame'). */
   unit?: 'frame' | 'entry';
 }
@@ -95,7 +102,16 @@ export interface RangeReport {
 }
 
 /** Verifies frames from..to (inclusive) of `reader`; see {@link verifySequence}. */
-export async function verifyRange(reader: SequenceReader, from: number, to: number, onFrame?: (index: number, isMeta: boolean) => void, decrypt = true): Promise<RangeReport> {
+/** How verifyRange treats payloads (VerifyOptions.decrypt and payloadsCheckedLater). */
+export interface PayloadChecks {
+  readonly decrypt: boolean;
+  readonly later?: readonly number[];
+}
+
+export async function verifyRange(
+  reader: SequenceReader, from: number, to: number, onFrame?: (index: number, isMeta: boolean) => void, checks: PayloadChecks = { decrypt: true },
+): Promise<RangeReport> {
+  const later = new Set(checks.later ?? []);
   const checkable = reader.checkable;
   const merkle = reader.type === 'Merkle' && checkable;
   let frontier: MerkleFrontier | undefined;
@@ -141,13 +157,20 @@ export async function verifyRange(reader: SequenceReader, from: number, to: numb
       const keep = new Set([view.index, ...treeFrontierFrames(view.index)]);
       for (const k of positions.keys()) if (!keep.has(k)) positions.delete(k);
     }
-    const opened = await reader.open(view);
     const out: { digest?: Uint8Array } = {};
-    for await (const _ of reader.payload(opened, out, { decrypt })) {
-      // Every byte is hashed (and decrypted) by payload(); the checks run at its end.
+    if (later.has(view.index)) {
+      // Opened, its MAC and its payload checked by the caller: the stored digest goes into the tree.
+      const stored = view.trailer?.payloadDigest;
+      if (!stored) throw new DareError('HEADER_MALFORMED', `frame ${view.index} carries no PayloadDigest`);
+      out.digest = stored;
+    } else {
+      const opened = await reader.open(view);
+      for await (const _ of reader.payload(opened, out, { decrypt: checks.decrypt })) {
+        // Every byte is hashed (and decrypted) by payload(); the checks run at its end.
+      }
+      if (opened.keys) authenticated++;
+      else if (opened.encrypted) unopened++;
     }
-    if (opened.keys) authenticated++;
-    else if (opened.encrypted) unopened++;
     const fd = frameDigest(view.headerRecord, out.digest as Uint8Array);
     const t = view.trailer;
     let recomputed: Uint8Array | undefined;
@@ -237,17 +260,18 @@ function threadsFor(reader: SequenceReader, options: VerifyOptions): number {
 export async function verifySequence(reader: SequenceReader, options: VerifyOptions = {}): Promise<VerifyReport> {
   const last = reader.last.index;
   const threads = threadsFor(reader, options);
+  const checks: PayloadChecks = { decrypt: options.decrypt !== false, later: options.payloadsCheckedLater };
   let report: RangeReport;
   if (threads <= 1) {
-    report = await verifyRange(reader, 0, last, options.onFrame, options.decrypt !== false);
+    report = await verifyRange(reader, 0, last, options.onFrame, checks);
   } else {
     // Range 0 here, the others on worker threads, all at once.
     const size = Math.ceil((last + 1) / threads);
     const bounds = Array.from({ length: threads }, (_, i) => [i * size, Math.min(last, (i + 1) * size - 1)] as const);
     const path = (reader.source as FileReader).path;
     const settled = await Promise.allSettled(bounds.map(([from, to], i) => i === 0
-      ? verifyRange(reader, from, to, options.onFrame, options.decrypt !== false)
-      : runVerifyWorker({ path, options: reader.options, backend: getBackend().name as 'node' | 'noble', from, to, decrypt: options.decrypt !== false }, options.onFrame)));
+      ? verifyRange(reader, from, to, options.onFrame, checks)
+      : runVerifyWorker({ path, options: reader.options, backend: getBackend().name as 'node' | 'noble', from, to, checks }, options.onFrame)));
     // The first failing range, in frame order, is the error a single pass would have met first.
     const failed = settled.find((s) => s.status === 'rejected');
     if (failed) throw failed.reason;

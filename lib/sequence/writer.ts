@@ -133,6 +133,8 @@ export class SequenceWriter {
   private lastDigest?: Uint8Array;
   /** The lock this writer took itself (released on close). */
   private ownLock?: WriteLock;
+  /** FD(0), frame 0's Merkle leaf (checked against the tree on open): an archive index names it. */
+  frameZero?: Uint8Array;
 
   private constructor(path: string, out: FileAppender, type: SequenceType, policy: SequencePolicy, keys: SequenceKeys, next: number, tornBytes: number, frontier?: MerkleFrontier, chain?: Chain) {
     this.path = path;
@@ -172,7 +174,7 @@ export class SequenceWriter {
       sequenceInfo: { dataEncoding: DATA_ENCODING, containerType: type, index: 0 },
     };
     if (options.contentMeta) Object.assign(header, encodeMetadata(options.contentMeta, undefined, undefined).fields);
-    await w.writeFrame(header, once(EMPTY), 0, [], true);
+    w.frameZero = (await w.writeFrame(header, once(EMPTY), 0, [], true)).frameDigest;
     await out.sync();
     return w;
   }
@@ -196,6 +198,7 @@ export class SequenceWriter {
       if (state.tornBytes > 0) await out.truncate(state.last.end);
       const w = new SequenceWriter(path, out, state.type, state.policy, keys, state.last.index + 1, state.tornBytes, state.frontier, state.chain);
       for (const [i, p] of state.positions) w.positions.set(i, p);
+      w.frameZero = state.frameZero;
       w.ownLock = own;
       return w;
     } catch (e) {
@@ -442,7 +445,8 @@ async function loadState(r: RandomAccessReader) {
     if (cd?.length !== 64) throw new DareError('HEADER_MALFORMED', `frame ${last.index} has no 64-byte ChainDigest`);
     chain = Chain.resume(cd);
   }
-  return { type, policy, last, tornBytes, frontier, chain, positions };
+  const frameZero = first.trailer?.payloadDigest ? frameDigest(first.headerRecord, first.trailer.payloadDigest) : undefined;
+  return { type, policy, last, tornBytes, frontier, chain, positions, frameZero };
 }
 
 async function seekByIndex(r: RandomAccessReader, last: FrameView, index: number, known: Map<number, number>): Promise<FrameView> {
