@@ -181,7 +181,7 @@ export class Store {
       const sigs = r.signaturesOf(r.last);
       const bad = sigs.find((s) => s.status === 'invalid');
       if (bad) throw new DareError('SIGNATURE_INVALID', `frame ${r.last.index}: signature by ${bad.kid ?? 'an unnamed key'} does not verify`);
-      if (!sigs.some((s) => s.trusted && s.status === 'valid')) {
+      if (!sigs.some((s) => r.isTrusted(s))) {
         throw new DareError('SIGNATURE_INVALID', `${this.path}: the last frame (${r.last.index}) is not signed by a trusted key`);
       }
     }
