@@ -98,12 +98,12 @@ export async function verifySequenceFile(io: Io, file: string, options: ArchiveR
     const what = kind === 'archive' ? 'metadata, index and macs' : 'metadata and macs';
     unchecked.push(report.authenticated ? `${report.unopened} encrypted frames not opened (no key): their ${what} not checked` : `${what} not checked (no key)`);
   }
-  if (archive?.indexed === false) unchecked.push('no index at the end (entries found by a scan)');
   const relied = last.filter((s) => s.status === 'valid' && (!trusting || s.trusted));
   if (relied.length && relied.every((s) => s.legacy)) unchecked.push('the signature is a legacy one (no purpose: it covers the apex, and may have been made for something else)');
+  const incomplete = a.requireComplete === true && unchecked.length > 0;
   if (a.json) {
     writeLine(io.stdout, JSON.stringify({
-      file: displayPath(file), ok: true, kind: archive ? 'archive' : kind, frames: report.frames, tornBytes: report.tornBytes,
+      file: displayPath(file), ok: !incomplete, kind: archive ? 'archive' : kind, frames: report.frames, tornBytes: report.tornBytes,
       structureChecked: report.structureChecked, authenticated: report.authenticated, unopened: report.unopened,
       apex: report.apex ? base64urlEncode(report.apex) : undefined, lastSigned: report.lastSigned, signatures: sigs, archive,
       complete: unchecked.length === 0, unchecked,
@@ -112,10 +112,11 @@ export async function verifySequenceFile(io: Io, file: string, options: ArchiveR
     const parts = [`${kind} of ${report.frames} frames`, report.structureChecked ? 'tree ok' : 'digests ok'];
     if (report.authenticated) parts.push(`${report.authenticated} frames mac ok`);
     if (archive?.indexChecked) parts.push(`index of ${archive.entries} entries ok`);
+    else if (archive?.indexed === false) parts.push('no index at the end (entries found by a scan)');
     for (const g of last) parts.push(`signed on frame ${g.frame} by ${g.kid ?? '?'} ${g.trusted ? 'trusted' : 'valid'}${g.legacy ? ' (legacy signature)' : ''}`);
     if (!sigs.length) parts.push('not signed');
     parts.push(...unchecked);
-    writeLine(io.stdout, `${displayPath(file)}: ok: ${parts.join(', ')}`);
+    writeLine(io.stdout, `${displayPath(file)}: ${incomplete ? 'incomplete' : 'ok'}: ${parts.join(', ')}`);
   }
-  if (a.requireComplete && unchecked.length) throw new DareError('UNAUTHENTICATED', `${displayPath(file)}: not everything was checked (--require-complete): ${unchecked.join('; ')}`);
+  if (incomplete) throw new DareError('UNAUTHENTICATED', `${displayPath(file)}: not everything was checked (--require-complete): ${unchecked.join('; ')}`);
 }
