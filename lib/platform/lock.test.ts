@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDareError } from '../errors.js';
@@ -62,12 +63,30 @@ describe('writer locks', () => {
     l.release();
     l.release();
     expect(existsSync(lock)).toBe(false);
+    // A lock that does not parse is being written by another writer for a while, then torn.
     writeFileSync(lock, '{"pid": 12');
+    expect(() => acquireLock(lock, 'x')).toThrow(/is being written by another process/);
+    utimesSync(lock, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
     acquireLock(lock, 'x').release();
     writeFileSync(lock, JSON.stringify({ pid: 1, host: 'elsewhere.example', started: 'now' }));
     expect(() => acquireLock(lock, 'x')).toThrow(/in use by process 1 on elsewhere\.example \(if it is not running there, remove .*x\.lock\)/);
     expect(existsSync(lock)).toBe(true);
     rmSync(lock);
+  });
+
+  it('a stale lock whose takeover was left half done by a process that died: still taken over, nothing left behind', () => {
+    const sub = mkdtempSync(join(dir, 'takeover-'));
+    const lock = join(sub, 'y.lock');
+    const stale = JSON.stringify({ pid: deadPid(), host: hostname(), started: 'then', token: 'a' }) + '\n';
+    writeFileSync(lock, stale);
+    // The takeover lock of exactly that content, held by another dead process.
+    const h = createHash('sha256').update('y.lock').update('\0').update(stale).digest('hex').slice(0, 32);
+    writeFileSync(join(sub, `.${h}.lock-takeover`), JSON.stringify({ pid: deadPid(), host: hostname(), started: 'then', token: 'b' }) + '\n');
+    const l = acquireLock(lock, 'y');
+    expect(JSON.parse(readFileSync(lock, 'utf8'))).toMatchObject({ pid: process.pid });
+    expect(readdirSync(sub)).toEqual(['y.lock']);
+    l.release();
+    expect(readdirSync(sub)).toEqual([]);
   });
 
   it('a lock held by another live process on this host is CONFLICT, named with its pid', async () => {
