@@ -24,6 +24,19 @@ export interface PassphraseArgs {
 /** The hint for a protected key file and no passphrase source. */
 export const PASSPHRASE_HINT = 'give --passphrase (terminal), --passphrase-file F, --passphrase-fd N, --passphrase-command CMD or DARE_PASSPHRASE';
 
+/**
+ * Environment variables of ours that hold secrets: never passed on to a child process
+ * (--passphrase-command), which gets the rest of our environment.
+ */
+export const SECRET_ENVIRONMENT: readonly string[] = ['DARE_PASSPHRASE'];
+
+/** `env` without SECRET_ENVIRONMENT. */
+export function childEnvironment(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && !SECRET_ENVIRONMENT.includes(k)) out[k] = v;
+  return out;
+}
+
 /** Longest passphrase line read from a file, descriptor or command. */
 const MAX_LINE = 64 << 10;
 
@@ -144,7 +157,8 @@ async function readFdLine(fd: number): Promise<string> {
 /**
  * Runs `command` with /bin/sh and resolves to the first line of its standard output.
  * Its standard input is closed, its standard output is ours only to read (nothing of it
- * reaches our stdout), its standard error goes to ours. A non-zero exit, a signal or a
+ * reaches our stdout), its standard error goes to ours, and its environment is ours without
+ * the secrets (SECRET_ENVIRONMENT: DARE_PASSPHRASE). A non-zero exit, a signal or a
  * failure to start is PASSPHRASE_INVALID (exit 5).
  */
 function runPassphraseCommand(io: Io, command: string): Promise<string> {
@@ -152,7 +166,7 @@ function runPassphraseCommand(io: Io, command: string): Promise<string> {
   return new Promise((resolve, reject) => {
     let child;
     try {
-      child = spawn('/bin/sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawn('/bin/sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnvironment(io.env) });
     } catch (e) {
       reject(new DareError('PASSPHRASE_INVALID', `${what}: could not start /bin/sh: ${(e as Error).message}`, { cause: e }));
       return;
