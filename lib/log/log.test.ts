@@ -63,7 +63,10 @@ describe('log writer and reader', () => {
     const w = await LogWriter.create(path, { recipients: [publicKeySet(alice).encryption] });
     await w.appendMany(['secret one', 'secret two', 'secret three']);
     await w.close();
-    const w2 = await LogWriter.open(path);
+    // Nothing vouches for the policy of an unsigned log: the recipients are given again.
+    expect(await code(LogWriter.open(path))).toBe('SIGNATURE_INVALID');
+    expect(await code(LogWriter.open(path, { recipients: [publicKeySet(bob).encryption] }))).toBe('MISMATCH');
+    const w2 = await LogWriter.open(path, { recipients: [publicKeySet(alice).encryption] });
     await w2.append('secret four');
     await w2.close();
     const raw = readFileSync(path).toString('latin1');
@@ -117,13 +120,16 @@ describe('log writer and reader', () => {
     expect((await r.verify()).lastSigned).toBe(3);
     await r.close();
     expect(await code(LogWriter.open(path, { signer: bobSigner }))).toBe('KEY_INVALID');
-    const w3 = await LogWriter.open(path, { signer: aliceSigner });
+    // Entry 4 follows the last signature: a signed session adopts it only when asked to.
+    expect(await code(LogWriter.open(path, { signer: aliceSigner }))).toBe('SIGNATURE_INVALID');
+    const w3 = await LogWriter.open(path, { signer: aliceSigner, adopt: true });
+    expect(w3.trust).toMatchObject({ lastTrusted: 3, unvouched: { from: 4, to: 4 }, adopted: true });
     await w3.append('e');
     await w3.close();
     r = await LogReader.open(path, trusted);
     const v = await r.verify();
     expect(v.lastSigned).toBe(5);
-    expect(v.signatures.map((s) => s.frame)).toEqual([3, 5]);
+    expect(v.signatures.map((s) => s.frame)).toEqual([0, 3, 5]);
     await r.close();
     const s = await SequenceReader.open(path);
     let metas = 0;
@@ -206,8 +212,9 @@ describe('log writer checkpoints', () => {
     const w = await LogWriter.create(path, { signer: aliceSigner, recipients: [publicKeySet(alice).encryption] });
     await w.appendMany(['a', 'b', 'c']);
     expect(w.unsynced).toBe(3);
-    // Before the checkpoint, entry 3 is held back: the file does not verify with the signer.
-    expect(await code(verified(path, trusted()))).not.toBe('ok');
+    // Before the checkpoint, entry 3 is held back and the others are buffered: on disk there is
+    // only frame 0, which the creator signed.
+    expect(await verified(path, trusted())).toMatchObject({ lastEntry: 0, lastSigned: 0 });
     expect(await w.checkpoint()).toEqual({ wrote: true, last: 3, signed: true });
     expect(w.unsynced).toBe(0);
     expect(await verified(path, trusted())).toMatchObject({ entries: 3, lastEntry: 3, lastSigned: 3, tornBytes: 0 });
@@ -229,7 +236,7 @@ describe('log writer checkpoints', () => {
     expect(frames.map((f) => f.index)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(frames.filter((f) => f.meta)).toEqual([]);
     expect(frames.filter((f) => f.recipients > 0).map((f) => f.index)).toEqual([1]);
-    expect(frames.filter((f) => f.signed).map((f) => f.index)).toEqual([3, 5]);
+    expect(frames.filter((f) => f.signed).map((f) => f.index)).toEqual([0, 3, 5]);
     expect(await verified(path, { ...trusted(), ...aliceKeys })).toMatchObject({ entries: 5, lastSigned: 5 });
   });
 
@@ -273,7 +280,7 @@ describe('log writer checkpoints', () => {
     await expect(w.append('e')).rejects.toThrow(/closed/);
   });
 
-  it('a process gone after a checkpoint (frames after it whole or torn): the signed entries stay, the next session continues', async () => {
+  it('a process gone after a checkpoint (frames after it whole or torn): the signed entries stay, the next session adopts whole ones only when asked', async () => {
     const path = file();
     const w = await LogWriter.create(path, { signer: aliceSigner, recipients: [publicKeySet(alice).encryption] });
     await w.appendMany(['kept 1', 'kept 2']);
@@ -288,7 +295,11 @@ describe('log writer checkpoints', () => {
       const before = await verified(copy);
       expect(before.lastSigned).toBe(2);
       expect(before.lastEntry).toBeGreaterThanOrEqual(2);
-      const w2 = await LogWriter.open(copy, { signer: aliceSigner });
+      // Entries after the checkpoint that are whole were not signed: the next signed session
+      // does not sign over them unless it adopts them (a torn one is cut either way).
+      const whole = before.lastEntry > 2;
+      if (whole) expect(await code(LogWriter.open(copy, { signer: aliceSigner }))).toBe('SIGNATURE_INVALID');
+      const w2 = await LogWriter.open(copy, { signer: aliceSigner, adopt: whole });
       await w2.append('after');
       await w2.close();
       const texts2 = await texts(copy, aliceKeys);
@@ -330,7 +341,7 @@ describe('inclusion proofs', () => {
     const w = await LogWriter.create(path, { signer: aliceSigner, recipients: [publicKeySet(alice).encryption] });
     await w.appendMany(Array.from({ length: 20 }, (_, i) => `e${i + 1}`));
     await w.close();
-    const w2 = await LogWriter.open(path); // unsigned session: entries 21..25
+    const w2 = await LogWriter.open(path, { trustedSigners: [publicKeySet(alice).signature] }); // unsigned session: entries 21..25
     await w2.appendMany(['x', 'y', 'z', 'u', 'v']);
     await w2.close();
     const proof = await proveInclusion(path, 7);

@@ -10,9 +10,11 @@
  */
 import { DareError } from '../errors.js';
 import { equalBytes, utf8 } from '../internal/bytes.js';
-import type { RecipientKey, SigningKey } from '../keys/types.js';
+import type { RecipientKey, SigningKey, VerificationKey } from '../keys/types.js';
+import type { TrustReport } from '../sequence/trust.js';
 import { SequenceWriter } from '../sequence/writer.js';
 import { readFrameView } from '../sequence/frames.js';
+import { readPolicy, type SequencePolicy } from '../sequence/policy.js';
 import { FileReader } from '../platform/file.js';
 import { decodeContentMeta } from '../envelope/content-meta.js';
 import { masterKeyId } from '../envelope/keyschedule.js';
@@ -33,6 +35,16 @@ export interface LogOpenOptions {
   secret?: Uint8Array;
   /** One of the log's signers (policy SignKeys): sign the apex when the session ends. */
   signer?: SigningKey;
+  /**
+   * Keys whose signatures vouch for the log (with the signer's own): the log's policy (the
+   * keys entries are encrypted to) is followed only when one of them signed it
+   * (lib/sequence/trust.ts), or when it names exactly `recipients`.
+   */
+  trustedSigners?: readonly VerificationKey[];
+  /** The keys entries are encrypted to, given again: the policy must name exactly these (MISMATCH otherwise). */
+  recipients?: readonly RecipientKey[];
+  /** Sign over entries after the last trusted signature that this session did not write (after reviewing them). */
+  adopt?: boolean;
 }
 
 export interface LogAppendOptions {
@@ -108,6 +120,8 @@ export class LogWriter {
     const seq = await SequenceWriter.create(path, {
       type: 'Merkle', recipients: options.recipients, secret: options.secret, signer: options.signer,
       contentMeta: { contentType: LOG_CONTENT_TYPE, created: new Date().toISOString() },
+      // Signed from frame 0 on: a signed append vouches only for what a trusted signature covers.
+      signFirst: options.signer !== undefined,
     });
     return new LogWriter(path, seq, options.signer !== undefined);
   }
@@ -115,29 +129,35 @@ export class LogWriter {
   /**
    * Opens a log for appending. A torn tail is cut first ({@link tornBytes}). A signer
    * must be one of the log's signers (KEY_INVALID otherwise); without one, the new
-   * entries stay unsigned until a later session signs.
+   * entries stay unsigned until a later session signs. What the writer trusts
+   * (lib/sequence/trust.ts): a signing session refuses (SIGNATURE_INVALID) when entries
+   * follow the last signature by a trusted key, unless `adopt`; entries are encrypted to
+   * the policy's keys only when a trusted signature covers the policy, or to `recipients`.
    */
   static async open(path: string, options: LogOpenOptions = {}): Promise<LogWriter> {
-    // Checked before SequenceWriter.open, which cuts a torn tail: never touch a file that is not a log.
-    await checkIsLog(path);
-    const seq = await SequenceWriter.open(path, { secret: options.secret, signer: options.signer });
-    try {
-      const policy = seq.policy;
-      if (policy.secretKid !== undefined) {
-        if (!options.secret) throw new DareError('NO_MATCHING_KEY', 'the log is encrypted under a shared secret: give the secret to append');
-        if (masterKeyId(options.secret) !== policy.secretKid) throw new DareError('NO_MATCHING_KEY', 'the secret given is not the one the log is encrypted under');
-      }
-      const signer = options.signer;
-      if (signer && !policy.signKeys.some((k) => k.crv === signer.crv && equalBytes(k.publicKey, signer.publicKey))) {
-        throw new DareError('KEY_INVALID', policy.signKeys.length
-          ? 'the signing key is not one of the log\'s signers'
-          : 'the log names no signers: it was created without a signing key');
-      }
-    } catch (e) {
-      await seq.close();
-      throw e;
+    // Checked before SequenceWriter.open, which cuts a torn tail: never touch a file that is not a
+    // log, and name a wrong key or secret before what the writer trusts.
+    const policy = await checkIsLog(path);
+    if (policy.secretKid !== undefined) {
+      if (!options.secret) throw new DareError('NO_MATCHING_KEY', 'the log is encrypted under a shared secret: give the secret to append');
+      if (masterKeyId(options.secret) !== policy.secretKid) throw new DareError('NO_MATCHING_KEY', 'the secret given is not the one the log is encrypted under');
     }
+    const signer = options.signer;
+    if (signer && !policy.signKeys.some((k) => k.crv === signer.crv && equalBytes(k.publicKey, signer.publicKey))) {
+      throw new DareError('KEY_INVALID', policy.signKeys.length
+        ? 'the signing key is not one of the log\'s signers'
+        : 'the log names no signers: it was created without a signing key');
+    }
+    const seq = await SequenceWriter.open(path, {
+      secret: options.secret, signer: options.signer, recipients: options.recipients,
+      trust: { trustedSigners: options.trustedSigners, adopt: options.adopt }, name: path,
+    });
     return new LogWriter(path, seq, options.signer !== undefined);
+  }
+
+  /** What opening found about trust: the last entry a trusted key signed, entries adopted. */
+  get trust(): TrustReport | undefined {
+    return this.#seq.trust;
   }
 
   /** True when the log's policy names signers. */
@@ -261,12 +281,14 @@ export class LogWriter {
   }
 }
 
-/** Frame 0 must name the log content type, so that text is never appended to an archive. */
-async function checkIsLog(path: string): Promise<void> {
+/** Frame 0 must name the log content type, so that text is never appended to an archive; its policy. */
+async function checkIsLog(path: string): Promise<SequencePolicy> {
   const r = await FileReader.open(path);
   try {
     if ((await r.size()) === 0) throw new DareError('TRUNCATED', `${path} is empty`);
-    assertLogHeader((await readFrameView(r, 0)).header, path);
+    const header = (await readFrameView(r, 0)).header;
+    assertLogHeader(header, path);
+    return readPolicy(header.policy);
   } finally {
     await r.close();
   }

@@ -78,6 +78,33 @@ export class FrameLocator {
     return nodeHash(await this.range(a, a + k), await this.range(a + k, b));
   }
 
+  /**
+   * RFC 9162 §2.1.4.1 PROOF(first, D[0..second)): the nodes that show the tree of the first
+   * `first` leaves is a prefix of the tree of `second` leaves, deepest first (as
+   * merkle.ts consistencyProof), from stored TreeNodes: O(log² n) frame reads.
+   */
+  async consistencyPath(first: number, second: number): Promise<Uint8Array[]> {
+    const out: Uint8Array[] = [];
+    let start = 0;
+    let end = second;
+    let m = first;
+    let complete = true;
+    while (m !== end - start) {
+      const k = splitPoint(end - start);
+      if (m <= k) {
+        out.push(await this.range(start + k, end));
+        end = start + k;
+      } else {
+        out.push(await this.range(start, start + k));
+        start += k;
+        m -= k;
+        complete = false;
+      }
+    }
+    if (!complete) out.push(await this.range(start, end));
+    return out.reverse();
+  }
+
   /** RFC 9162 §2.1.3.1 PATH(m, D[0..size)), the leaf's sibling first. */
   async auditPath(m: number, size: number): Promise<Uint8Array[]> {
     const path: Uint8Array[] = [];

@@ -33,6 +33,7 @@ import { Chain } from './chain.js';
 import { previousFrame, treeFrontierFrames } from './positions.js';
 import { findTail, readFrameView, seekFrame, type FrameView } from './frames.js';
 import { readPolicy, type SequencePolicy, policyValue } from './policy.js';
+import { checkWriterTrust, type TrustReport, type WriterTrust } from './trust.js';
 
 export interface SequenceKeys {
   /** Encrypt new frames to these keys (default: the keys named in the sequence's policy). */
@@ -59,6 +60,22 @@ export interface CreateOptions extends SequenceKeys, LockOption {
   type?: SequenceType;
   /** Metadata of frame 0 (what kind of sequence this is). */
   contentMeta?: ContentMeta;
+  /**
+   * Sign the apex in frame 0's trailer with `signer`: a sequence that may stay at frame 0 for
+   * a while (a log just created) is then vouched for from the start (docs/FORMAT.md §8).
+   */
+  signFirst?: boolean;
+}
+
+export interface OpenOptions extends SequenceKeys, LockOption {
+  /**
+   * What the writer trusts (lib/sequence/trust.ts): with it, open() refuses (SIGNATURE_INVALID)
+   * to sign over frames after the last signature by a trusted key unless they are adopted, and
+   * to follow a policy nobody trusted vouched for.
+   */
+  trust?: WriterTrust;
+  /** Named in errors (default: the path). */
+  name?: string;
 }
 
 export interface AppendOptions {
@@ -135,6 +152,8 @@ export class SequenceWriter {
   private ownLock?: WriteLock;
   /** FD(0), frame 0's Merkle leaf (checked against the tree on open): an archive index names it. */
   frameZero?: Uint8Array;
+  /** What open() found about trust (OpenOptions.trust), when it was asked. */
+  trust?: TrustReport;
 
   private constructor(path: string, out: FileAppender, type: SequenceType, policy: SequencePolicy, keys: SequenceKeys, next: number, tornBytes: number, frontier?: MerkleFrontier, chain?: Chain) {
     this.path = path;
@@ -174,7 +193,9 @@ export class SequenceWriter {
       sequenceInfo: { dataEncoding: DATA_ENCODING, containerType: type, index: 0 },
     };
     if (options.contentMeta) Object.assign(header, encodeMetadata(options.contentMeta, undefined, undefined).fields);
-    w.frameZero = (await w.writeFrame(header, once(EMPTY), 0, [], true)).frameDigest;
+    const signer = options.signFirst ? options.signer : undefined;
+    if (options.signFirst && !signer) throw new RangeError('"signFirst" needs a signer');
+    w.frameZero = (await w.writeFrame(header, once(EMPTY), 0, [], true, undefined, signer && w.apexSignatures(signer, 0))).frameDigest;
     await out.sync();
     return w;
   }
@@ -183,14 +204,22 @@ export class SequenceWriter {
    * Opens a sequence for appending. A torn tail is cut off first (reported in
    * `tornBytes`); the Merkle frontier is rebuilt from O(log n) frames.
    */
-  static async open(path: string, keys: SequenceKeys & LockOption = {}): Promise<SequenceWriter> {
+  static async open(path: string, keys: OpenOptions = {}): Promise<SequenceWriter> {
     // Locked before the tail is read: what another writer appends meanwhile must not be missed.
     const own = keys.lock ? undefined : acquireLock(lockPathOf(path), path);
     try {
       const reader = await FileReader.open(path);
       let state: Awaited<ReturnType<typeof loadState>>;
+      let trust: TrustReport | undefined;
       try {
         state = await loadState(reader);
+        // Before anything is cut or written: a refused session leaves the file as it was.
+        if (keys.trust) {
+          const signer = keys.signer && { crv: keys.signer.crv, publicKey: keys.signer.publicKey };
+          trust = await checkWriterTrust(reader, state.first, state.last, state.policy, {
+            ...keys.trust, signer, recipients: keys.recipients, name: keys.name ?? path, purpose: keys.purpose,
+          });
+        }
       } finally {
         await reader.close();
       }
@@ -200,6 +229,7 @@ export class SequenceWriter {
       for (const [i, p] of state.positions) w.positions.set(i, p);
       w.frameZero = state.frameZero;
       w.ownLock = own;
+      w.trust = trust;
       return w;
     } catch (e) {
       own?.release();
@@ -261,14 +291,17 @@ export class SequenceWriter {
     }
     const meta = encodeMetadata(options.contentMeta, options.annotations, crypt);
     Object.assign(header, meta.fields);
-    // The apex statement: the frame count with the TreeDigest (or ChainDigest, or PayloadDigest), docs/FORMAT.md §8.
-    const sign = signer && ((t: DareTrailer) => {
-      const [kind, digest] = t.treeDigest ? ['tree', t.treeDigest] as const : t.chainDigest ? ['chain', t.chainDigest] as const : ['payload', t.payloadDigest as Uint8Array] as const;
-      return [signApex(apexClaim(kind, index + 1, digest, this.keys.purpose), signer)];
-    });
-    const frame = await this.writeFrame(header, source, length, meta.edsTags, false, crypt, sign);
+    const frame = await this.writeFrame(header, source, length, meta.edsTags, false, crypt, signer && this.apexSignatures(signer, index));
     if (exchange && this.session) this.session.exchangePosition = frame.position;
     return frame;
+  }
+
+  /** The trailer signatures of frame `index`: the apex statement (frame count and TreeDigest, or ChainDigest, or PayloadDigest), docs/FORMAT.md §8. */
+  private apexSignatures(signer: SigningKey, index: number): (t: DareTrailer) => SignatureEntry[] {
+    return (t) => {
+      const [kind, digest] = t.treeDigest ? ['tree', t.treeDigest] as const : t.chainDigest ? ['chain', t.chainDigest] as const : ['payload', t.payloadDigest as Uint8Array] as const;
+      return [signApex(apexClaim(kind, index + 1, digest, this.keys.purpose), signer)];
+    };
   }
 
   private positionOf(index: number): number {
@@ -446,7 +479,7 @@ async function loadState(r: RandomAccessReader) {
     chain = Chain.resume(cd);
   }
   const frameZero = first.trailer?.payloadDigest ? frameDigest(first.headerRecord, first.trailer.payloadDigest) : undefined;
-  return { type, policy, last, tornBytes, frontier, chain, positions, frameZero };
+  return { type, policy, first, last, tornBytes, frontier, chain, positions, frameZero };
 }
 
 async function seekByIndex(r: RandomAccessReader, last: FrameView, index: number, known: Map<number, number>): Promise<FrameView> {
