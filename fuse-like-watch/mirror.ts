@@ -49,6 +49,12 @@ export interface MirrorOptions {
   readonly exclude?: readonly string[];
   /** A file modified less than this long ago is still being written: it waits (default 1000 ms). */
   readonly settleMs?: number;
+  /**
+   * With a signer: go on from journal frames after the last frame the signer signed (written
+   * by someone else, or by an older dare that signed at checkpoints only), after reviewing
+   * them. Without it the open refuses (SIGNATURE_INVALID) rather than sign over them.
+   */
+  readonly adopt?: boolean;
   readonly onEvent?: (e: MirrorEvent) => void;
 }
 
@@ -97,6 +103,8 @@ export class Mirror {
   private readonly touched = new Set<string>();
   private readonly unsynced = new Set<string>();
   private uncommitted = 0;
+  /** A signing mirror holds its last entry back and writes it at the commit, signed over the apex. */
+  private pending?: Uint8Array;
   private lastCommit = Date.now();
   private sinceCheckpoint = false;
   private closed = false;
@@ -174,7 +182,12 @@ export class Mirror {
       referenced = referencedObjects(read.frames);
       tornBytes = read.tornBytes;
       writeKeys = { recipients: p.encryptKeys, secret: keys.secret, signer: keys.signer };
-      writer = await SequenceWriter.open(journal, { secret: keys.secret, signer: keys.signer });
+      // What the writer trusts (lib/sequence/trust.ts): the recipients given (checked above) or the
+      // secret, and with --sign only a journal whose last frame its key signed (or adopted frames).
+      writer = await SequenceWriter.open(journal, {
+        secret: keys.secret, signer: keys.signer, name: journal,
+        trust: { ownKeys: keys.recipients ?? [], adopt: o.adopt },
+      });
       // Entries after the last checkpoint (a kill before it was sealed) get sealed by this session.
       unsealed = read.frames.length > 0 && read.frames[read.frames.length - 1]?.checkpoint === undefined;
     } else {
@@ -213,9 +226,21 @@ export class Mirror {
     return n;
   }
 
-  /** Appends one entry and applies it to the state. */
+  /**
+   * Appends one entry and applies it to the state. A signing mirror writes the entry before
+   * it now and holds this one back: the commit writes it with a signature over the apex, so
+   * every commit is signed and a restart after a kill finds no frame its key did not sign.
+   */
   private async record(e: Entry): Promise<number> {
-    const { index } = await this.writer.append(encodeEntry(e));
+    const bytes = encodeEntry(e);
+    let index: number;
+    if (this.writeKeys.signer) {
+      index = this.writer.frameCount + (this.pending ? 1 : 0);
+      if (this.pending) await this.writer.append(this.pending);
+      this.pending = bytes;
+    } else {
+      index = (await this.writer.append(bytes)).index;
+    }
     this.state.apply(e, index);
     if (e.op === 'put' || e.op === 'rename') this.referenced.add(e.object);
     this.sinceCheckpoint = true;
@@ -235,6 +260,9 @@ export class Mirror {
     this.unsynced.clear();
     await Promise.all([...this.touched].map(syncDir));
     this.touched.clear();
+    const last = this.pending;
+    this.pending = undefined;
+    if (last) await this.writer.append(last, { sign: true });
     await this.writer.flush();
     this.uncommitted = 0;
     this.lastCommit = Date.now();
@@ -405,6 +433,10 @@ export class Mirror {
   async checkpoint(force = false): Promise<number | undefined> {
     if (!this.sinceCheckpoint && !force) return undefined;
     const cp = { op: 'checkpoint' as const, time: now(), files: this.state.files.size, bytes: this.state.bytes };
+    // The held-back entry goes first, unsigned: the seal right after it signs the apex.
+    const held = this.pending;
+    this.pending = undefined;
+    if (held) await this.writer.append(held);
     const { index } = await this.writer.seal(encodeEntry(cp));
     await this.commit();
     this.sinceCheckpoint = false;

@@ -72,7 +72,7 @@ describe('archive model', () => {
         const model = new Map<string, Uint8Array>();
         let file = next();
         let w = await ArchiveWriter.create(file, write);
-        const open = async (rescan = false) => ArchiveWriter.open(file, { ...read, ...write, rescan, checkSignature: mode.signed });
+        const open = async (rescan = false) => ArchiveWriter.open(file, { ...read, ...write, rescan });
         for (const o of ops) {
           if (o.op === 'add') {
             await w.add({ path: o.path, kind: 'file', size: o.data.length, mode: 0o640, modified: T }, o.data);

@@ -288,7 +288,11 @@ describe('dare append / delete / copy / index', () => {
     expect(l.stderr).toMatch(/no index after the last frame/);
     expect(l.stdout).toMatch(/three.txt/);
     expect((await dare(['verify', p('cut.dare'), '--signer', p('alice.pub')])).code).toBe(4);
-    const ix = await dare(['index', p('cut.dare'), '-s', p('alice.key'), '--json']);
+    // The entries of the interrupted append were never signed: the new index vouches for them only with --adopt.
+    const refused = await dare(['index', p('cut.dare'), '-s', p('alice.key')]);
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toMatch(/not written by this session/);
+    const ix = await dare(['index', p('cut.dare'), '-s', p('alice.key'), '--adopt', '--json']);
     expect(ix.code, ix.stderr).toBe(0);
     expect(JSON.parse(ix.stdout)).toMatchObject({ entries: 4, signed: true });
     const l2 = await dare(['list', p('cut.dare'), '--signer', p('alice.pub')]);

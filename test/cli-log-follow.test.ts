@@ -195,9 +195,9 @@ describe('dare log append - as a long-running session', () => {
     const c = await dare(['log', 'append', counted, '-', '--sign', p('alice.key'), '--json', '--sync-entries', '10', '--sync-interval', '600000', '--sync-max-delay', '600000'], { input: lines });
     expect(c.code, c.stderr).toBe(0);
     expect(JSON.parse(c.stdout)).toMatchObject({ appended: 25, checkpoints: 2, signed: true });
-    // Entries 10 and 20 were signed at the checkpoints, 25 at the end.
+    // Entries 10 and 20 were signed at the checkpoints, 25 at the end (frame 0 by log create --sign).
     const r = await LogReader.open(counted);
-    expect((await r.verify()).signatures.map((s) => s.frame)).toEqual([10, 20, 25]);
+    expect((await r.verify()).signatures.map((s) => s.frame)).toEqual([0, 10, 20, 25]);
     await r.close();
   });
 

@@ -116,7 +116,9 @@ describe('dare log: encrypted logs', () => {
   it('to a recipient: appending needs no key, reading needs the private key', async () => {
     const log = p('enc.dlog');
     expect((await dare(['log', 'create', log, '-e', p('alice.pub')])).stdout).toMatch(/encrypted to 1 key, not signed/);
-    expect((await dare(['log', 'append', log, '-'], { input: 'secret one\nsecret two\n' })).code).toBe(0);
+    // Nothing vouches for the recipients an unsigned log names: they are given again.
+    expect((await dare(['log', 'append', log, '-'], { input: 'secret one\n' })).code).toBe(4);
+    expect((await dare(['log', 'append', log, '-', '-e', p('alice.pub')], { input: 'secret one\nsecret two\n' })).code).toBe(0);
     expect(readFileSync(log).toString('latin1')).not.toContain('secret');
     const noKey = await dare(['log', 'show', log]);
     expect(noKey.code).toBe(2);
@@ -158,7 +160,7 @@ describe('dare log: signed logs and proofs', () => {
     expect(JSON.parse(v.stdout)).toMatchObject({ ok: true, entries: 40, lastSigned: 40, authenticated: 40, signatures: [{ trusted: true }] });
     expect((await dare(['log', 'verify', log, '--signer', p('bob.pub')])).code).toBe(4);
     expect((await dare(['log', 'append', log, 'x', '--sign', p('bob.key')])).code).toBe(5);
-    const unsigned = await dare(['log', 'append', log, 'late entry']);
+    const unsigned = await dare(['log', 'append', log, 'late entry', '--signer', p('alice.pub')]);
     expect(unsigned.code).toBe(0);
     expect(unsigned.stderr).toMatch(/^dare: note: .* is a signed log but --sign was not given: entry 41 not covered/);
     const v2 = await dare(['log', 'verify', log, '--signer', p('alice.pub')]);

@@ -27,6 +27,29 @@ export const ARCHIVE_KEYS: ReadKeySpec = {
   allowUnauthenticated: 'read encrypted frames that carry no MAC',
 };
 
+/** The key options of the commands that change an existing archive: --signer says whom to trust. */
+export const ARCHIVE_WRITE_KEYS: ReadKeySpec = {
+  ...ARCHIVE_KEYS,
+  signer: 'trust the archive when this key signed it, as --sign\'s own key: its recipients are followed and its frames built on',
+};
+
+/**
+ * The hint for a writer that refused what it does not trust (lib/sequence/trust.ts): how to
+ * review frames after the last trusted signature, or whom to trust.
+ */
+export function trustHint(file: string, message: string, kind: 'archive' | 'log' | 'mirror'): string {
+  const frames = /frames? (\d+)(?:-(\d+))? (?:was|were) not written by this session/.exec(message);
+  if (frames) {
+    const review = kind === 'archive'
+      ? `\`dare list ${file} -i KEY --json\` (entries with "frame" ${frames[1]} or more) or \`dare verify ${file}\``
+      : kind === 'log' ? `\`dare log show ${file} -i KEY --from ${frames[1]}\`` : `\`dare status ${file} -i KEY --log\``;
+    return `review ${frames[2] ? 'them' : 'it'} with ${review}, then run again with --adopt to vouch for ${frames[2] ? 'them' : 'it'}; or give --signer KEY if a key you trust signed ${frames[2] ? 'them' : 'it'}`;
+  }
+  return kind === 'mirror'
+    ? 'the mirror is not signed by the key given with --sign'
+    : 'give --signer KEY (the key that signed it), --sign KEY if it was your key, or the recipients again with -e';
+}
+
 /** The key options of the commands that read an archive: with --signer. */
 export const ARCHIVE_READ_KEYS: ReadKeySpec = {
   ...ARCHIVE_KEYS,

@@ -14,8 +14,8 @@ import {
 import { displayPath, isStdio, openInput, writeLine, type Io } from '../io.js';
 import { loadReadKeys, loadRecipients, loadSecret, loadSigner, readKeyOptions } from '../keys.js';
 import { passphraseOptions } from '../passphrase.js';
-import { UsageError } from '../errors.js';
-import { ARCHIVE_KEYS, entryProgress, inputName, note, withArchiveOutput, type ReadArgs } from './archive-common.js';
+import { HintedError, UsageError } from '../errors.js';
+import { ARCHIVE_WRITE_KEYS, entryProgress, inputName, note, trustHint, withArchiveOutput, type ReadArgs } from './archive-common.js';
 import type { Command } from './index.js';
 
 interface WriteArgs extends ReadArgs {
@@ -25,6 +25,7 @@ interface WriteArgs extends ReadArgs {
   encrypt?: string[];
   sign?: string;
   unsigned?: boolean;
+  adopt?: boolean;
 }
 
 /** Adds the command-line inputs and the tar stream to `w`. */
@@ -62,25 +63,40 @@ function summaryJson(archive: string, s: ArchiveSummary, extra: Record<string, u
   return { archive: displayPath(archive), ...extra, entries: s.entries, frames: s.frames, signed: s.signed, apex: s.apex ? base64urlEncode(s.apex) : undefined, ...(s.writeOnly ? { writeOnly: true } : {}) };
 }
 
+/** Opens the session: keyed (the index is read), or write-only when no key reads it. */
+async function openSession(io: Io, a: WriteArgs, options: { rescan?: boolean; writeOnly?: boolean }): Promise<ArchiveWriter> {
+  const read = await loadReadKeys(io, a);
+  const signer = await loadSigner(io, a.sign, a);
+  const recipients = a.encrypt?.length ? await loadRecipients(io, a.encrypt, a) : undefined;
+  const noKey = !read.keys?.length && !read.secrets?.length;
+  const trust = { trustedSigners: read.trustedSigners, adopt: a.adopt === true };
+  let w: ArchiveWriter;
+  try {
+    try {
+      w = await ArchiveWriter.open(a.archive, { ...read, ...trust, recipients, signer, secret: read.secrets?.[0], rescan: options.rescan });
+    } catch (e) {
+      // No key reads the index of an archive encrypted to public keys: append write-only.
+      if (!(options.writeOnly && noKey && isDareError(e, 'NO_MATCHING_KEY'))) throw e;
+      w = await ArchiveWriter.openWriteOnly(a.archive, { ...trust, recipients, signer });
+      note(io, a, 'write-only append (no key reads the index): new entries are sealed without an index; readers scan the frames until `dare index -i KEY` writes one');
+    }
+  } catch (e) {
+    if (isDareError(e, 'SIGNATURE_INVALID')) throw new HintedError(e, trustHint(a.archive, e.message, 'archive'));
+    throw e;
+  }
+  const u = w.trust?.unvouched;
+  if (u && w.trust?.adopted) note(io, a, `adopted frames ${u.from}-${u.to}: the new ${w.writeOnly ? 'seal' : 'index'}${signer ? ' signs over them' : ' builds on them'}`);
+  return w;
+}
+
 /** Runs a session on an existing archive: aborted (cut back) on any error. */
 async function session(io: Io, a: WriteArgs, options: { rescan?: boolean; writeOnly?: boolean }, work: (w: ArchiveWriter) => Promise<Record<string, unknown>>, forceIndex = false): Promise<void> {
   if (isStdio(a.archive)) throw new UsageError('an archive is changed in place: give its file name, not -');
-  const read = await loadReadKeys(io, a);
-  const signer = await loadSigner(io, a.sign, a);
-  const noKey = !read.keys?.length && !read.secrets?.length;
-  let w: ArchiveWriter;
-  try {
-    w = await ArchiveWriter.open(a.archive, { ...read, signer, secret: read.secrets?.[0], rescan: options.rescan, checkSignature: signer !== undefined });
-  } catch (e) {
-    // No key reads the index of an archive encrypted to public keys: append write-only.
-    if (!(options.writeOnly && noKey && isDareError(e, 'NO_MATCHING_KEY'))) throw e;
-    w = await ArchiveWriter.openWriteOnly(a.archive, { signer });
-    note(io, a, 'write-only append (no key reads the index): new entries are sealed without an index; readers scan the frames until `dare index -i KEY` writes one');
-  }
+  const w = await openSession(io, a, options);
   let extra: Record<string, unknown>;
   let s: ArchiveSummary;
   try {
-    if (w.policy.signKeys.length && !signer && !a.unsigned) {
+    if (w.policy.signKeys.length && !a.sign && !a.unsigned) {
       throw new UsageError('this archive is signed: give --sign KEYFILE to sign the new index, or --unsigned to leave it unsigned');
     }
     extra = await work(w);
@@ -93,9 +109,10 @@ async function session(io: Io, a: WriteArgs, options: { rescan?: boolean; writeO
 }
 
 function writeOptions(y: Argv): Argv {
-  return readKeyOptions(y, ARCHIVE_KEYS)
+  return readKeyOptions(y, ARCHIVE_WRITE_KEYS)
     .option('sign', { alias: 's', type: 'string', describe: 'sign the index (the apex of the whole archive) with this private key file' })
-    .option('unsigned', { type: 'boolean', describe: 'allow leaving a signed archive with an unsigned index' });
+    .option('unsigned', { type: 'boolean', describe: 'allow leaving a signed archive with an unsigned index' })
+    .option('adopt', { type: 'boolean', describe: 'build on (and with --sign, sign over) frames after the last signature by a trusted key, after reviewing them' });
 }
 
 export function archiveCommand(io: Io): Command {
@@ -153,9 +170,11 @@ export function appendCommand(io: Io): Command {
         .positional('archive', { type: 'string', demandOption: true, describe: 'archive file' })
         .positional('inputs', { type: 'string', array: true, describe: 'files and directories, named as in dare archive' })
         .option('from-tar', { type: 'string', describe: 'add the entries of this tar file (- for stdin)' })
+        .option('encrypt', { alias: 'e', type: 'string', array: true, describe: 'the archive\'s recipients (dare1... or a file), given again: new frames are encrypted to exactly these, and the archive must name the same; repeatable' })
         .example('dare append release.dare CHANGES.md -s vendor.key', 'add a file and re-sign')
         .example('dare append backup.dare notes/ -i me.key', 'encrypted archive: the key reads the index; new frames go to the same recipients')
-        .example('dare append backup.dare notes/ -s host.key', 'no private key: write-only (sealed and signed, no index until `dare index -i me.key`)'),
+        .example('dare append backup.dare notes/ -s host.key', 'no private key: write-only (sealed and signed, no index until `dare index -i me.key`)')
+        .example('dare append backup.dare notes/ -s host.key --signer owner.pub', 'the archive was last signed by the owner: trust that key too'),
     handler: async (raw: unknown) => {
       const a = raw as WriteArgs;
       if (!a.inputs?.length && a.fromTar === undefined) throw new UsageError('nothing to append: give files or directories, or --from-tar FILE');
@@ -210,8 +229,9 @@ export function indexCommand(io: Io): Command {
       const a = raw as WriteArgs;
       if (isStdio(a.archive)) throw new UsageError('an archive is changed in place: give its file name, not -');
       const read = await loadReadKeys(io, a);
-      // Every frame is checked before a new index (perhaps signed) vouches for them.
-      const r = await ArchiveReader.open(a.archive, read);
+      // Every frame is checked before a new index (perhaps signed) vouches for them; which frames
+      // the index may vouch for (--signer, --adopt) the session decides.
+      const r = await ArchiveReader.open(a.archive, { ...read, trustedSigners: [] });
       let torn: number;
       try {
         torn = r.sequence.tornBytes;

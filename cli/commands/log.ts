@@ -6,7 +6,7 @@
  */
 import type { Argv } from 'yargs';
 import {
-  base64urlEncode, checkEntryDigest, checkInclusionProof, DareError, digestStream, encodeInclusionProof, fromUtf8,
+  base64urlEncode, checkEntryDigest, checkInclusionProof, DareError, digestStream, encodeInclusionProof, fromUtf8, isDareError,
   LogReader, LogWriter, MAX_ENTRY_BYTES, MAX_PROOF_BYTES, parseInclusionProof, proveInclusion, utf8,
   type LogSession,
 } from '../../lib/index.js';
@@ -16,7 +16,8 @@ import {
 } from '../keys.js';
 import { passphraseOptions, type PassphraseArgs } from '../passphrase.js';
 import { progressEnabled } from '../progress.js';
-import { UsageError } from '../errors.js';
+import { HintedError, UsageError } from '../errors.js';
+import { trustHint } from './archive-common.js';
 import type { Command } from './index.js';
 import { appendLines, DEFAULT_SYNC, DRAIN_IDLE_MS, DRAIN_MAX_MS, withStopSignals, type StdinSession, type StopSignal, type SyncPolicy } from './log-stdin.js';
 import { threadsOption } from './verify-sequence.js';
@@ -153,6 +154,9 @@ function appendCommand(io: Io): Command {
         .option('file', { alias: 'f', type: 'string', describe: `append the bytes of this file as one entry (at most ${MAX_ENTRY_BYTES >> 20} MiB)` })
         .option('key', { type: 'string', describe: 'the shared secret of a log encrypted under one' })
         .option('sign', { alias: 's', type: 'string', describe: 'the log\'s signing key file: sign the apex at every checkpoint and at the end of this session' })
+        .option('signer', { type: 'string', array: true, describe: 'trust the log when this public key (dare1... or a file) signed it: its recipients are followed (without --sign, needed for a log encrypted to public keys, or -e); repeatable' })
+        .option('encrypt', { alias: 'e', type: 'string', array: true, describe: 'the log\'s recipients (dare1... or a file), given again: entries are encrypted to exactly these, and the log must name the same; repeatable' })
+        .option('adopt', { type: 'boolean', describe: 'with --sign: sign over entries after the last signature by a trusted key, after reviewing them (dare log show --from N)' })
         .option('sync-interval', { type: 'number', describe: `with -: checkpoint after stdin is idle this many ms (default ${DEFAULT_SYNC.idleMs}; 0: whenever no line is waiting)` })
         .option('sync-max-delay', { type: 'number', describe: `with -: checkpoint at the latest this many ms after an entry was read (default ${DEFAULT_SYNC.maxDelayMs}): the loss bound of a crash` })
         .option('sync-entries', { type: 'number', describe: `with -: checkpoint at least every this many entries (default ${DEFAULT_SYNC.entries})` })
@@ -161,18 +165,31 @@ function appendCommand(io: Io): Command {
         .example('dare log append audit.dlog "user alice logged in" --sign alice.key', 'one entry, session signed')
         .example('tail -f app.log | dare log append audit.dlog - --sign alice.key', 'each line an entry; signed and synced at every checkpoint; Ctrl-C or kill to stop')
         .example('grep ERROR app.log | dare log append audit.dlog - --sign alice.key', 'a finite pipe: one key exchange, signed at the end')
-        .example('dare log append audit.dlog --file report.json', 'a file as one entry')
+        .example('dare log append audit.dlog --file report.json --signer alice.pub', 'a file as one entry, unsigned, to the recipients of the log Alice signed')
         .epilogue(APPEND_EPILOGUE),
     handler: async (raw: unknown) => {
-      const a = raw as Common & { log: string; text?: string; file?: string; key?: string; sign?: string; syncInterval?: number; syncMaxDelay?: number; syncEntries?: number };
+      const a = raw as Common & {
+        log: string; text?: string; file?: string; key?: string; sign?: string; signer?: string[]; encrypt?: string[]; adopt?: boolean;
+        syncInterval?: number; syncMaxDelay?: number; syncEntries?: number;
+      };
       if ((a.text === undefined) === (a.file === undefined)) throw new UsageError('give the entry as TEXT, - (stdin lines) or --file F (exactly one)');
       const stdinLines = a.text !== undefined && isStdio(a.text);
       const policy = syncPolicy(a, stdinLines);
       const secret = a.key === undefined ? undefined : await loadSecret(a.key);
       const signer = await loadSigner(io, a.sign, a);
       const entry = a.file !== undefined ? await readSmallInput(io, a.file, MAX_ENTRY_BYTES) : undefined;
-      const w = await LogWriter.open(a.log, { secret, signer });
+      const trustedSigners = await loadTrustedSigners(io, a.signer, a);
+      const recipients = a.encrypt?.length ? await loadRecipients(io, a.encrypt, a) : undefined;
+      let w: LogWriter;
+      try {
+        w = await LogWriter.open(a.log, { secret, signer, trustedSigners, recipients, adopt: a.adopt === true });
+      } catch (e) {
+        if (isDareError(e, 'SIGNATURE_INVALID')) throw new HintedError(e, trustHint(a.log, e.message, 'log'));
+        throw e;
+      }
       const notes = !a.quiet && !a.json;
+      const adopted = w.trust?.adopted ? w.trust.unvouched : undefined;
+      if (adopted && notes) io.stderr.write(`dare: note: adopted ${adopted.from === adopted.to ? `entry ${adopted.from}` : `entries ${adopted.from}-${adopted.to}`}: this session's signature covers ${adopted.from === adopted.to ? 'it' : 'them'}\n`);
       if (w.tornBytes > 0) {
         // Said even with --quiet: the file was changed.
         io.stderr.write(`dare: warning: ${a.log}: cut a torn tail of ${w.tornBytes} bytes after entry ${w.lastAtOpen} (an interrupted append)\n`);

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Argv } from 'yargs';
-import { DareError, publicKeySet, type DecryptionKey, type RecipientKey } from '../../lib/index.js';
+import { DareError, isDareError, publicKeySet, type DecryptionKey, type RecipientKey } from '../../lib/index.js';
 import {
   excluder, mirrorHistory, mirrorStatus, restoreMirror, syncOnce, watchFolder, type MirrorEvent, type MirrorKeys, type MirrorStatus,
 } from '../../fuse-like-watch/index.js';
@@ -13,7 +13,8 @@ import { writeLine, type Io } from '../io.js';
 import {
   loadIdentity, loadReadKeys, loadRecipients, loadSecret, loadSigner, readKeyOptions, type ReadKeyArgs, type ReadKeySpec,
 } from '../keys.js';
-import { UsageError } from '../errors.js';
+import { HintedError, UsageError } from '../errors.js';
+import { trustHint } from './archive-common.js';
 import type { Command } from './index.js';
 
 interface KeyArgs extends ReadKeyArgs {
@@ -79,6 +80,7 @@ interface WatchArgs extends KeyArgs {
   retry: number;
   verbose?: boolean;
   exclude?: string[];
+  adopt?: boolean;
 }
 
 async function watchKeys(io: Io, a: WatchArgs): Promise<MirrorKeys> {
@@ -97,6 +99,16 @@ async function watchKeys(io: Io, a: WatchArgs): Promise<MirrorKeys> {
   recipients.push(...(await loadRecipients(io, a.encrypt, a)));
   const signer = await loadSigner(io, a.sign, a);
   return { recipients, decryptionKeys, secret: a.key === undefined ? undefined : await loadSecret(a.key), signer };
+}
+
+/** Runs `work`, adding how to review and adopt to a refusal of what the watcher does not trust. */
+async function hinted<T>(a: WatchArgs, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (isDareError(e, 'SIGNATURE_INVALID')) throw new HintedError(e, trustHint(a.dest, e.message, 'mirror'));
+    throw e;
+  }
 }
 
 /** Bad --exclude patterns are usage errors. */
@@ -120,6 +132,7 @@ export function watchCommand(io: Io): Command {
         .option('encrypt', { alias: 'e', type: 'string', array: true, describe: 'also encrypt to this public key (dare1... or a file); repeatable' })
         .option('sign', { alias: 's', type: 'string', describe: 'sign every object and checkpoint with this private key file' })
         .option('once', { type: 'boolean', describe: 'one catch-up pass, then exit (for cron)' })
+        .option('adopt', { type: 'boolean', describe: 'with --sign: go on from journal entries after the last one your key signed (review them with dare status --log first)' })
         .option('settle', { type: 'number', default: 1000, describe: 'milliseconds a file must stay unchanged before it is encrypted' })
         .option('retry', { type: 'number', default: 30, describe: 'seconds between retries of files that could not be read' })
         .option('verbose', { alias: 'v', type: 'boolean', describe: 'one line per change on stderr (the default on a terminal)' })
@@ -134,7 +147,7 @@ export function watchCommand(io: Io): Command {
       const keys = await watchKeys(io, a);
       const onEvent = reporter(io, a);
       if (a.once) {
-        const r = await syncOnce(a.src, a.dest, { keys, settleMs: a.settle, onEvent, exclude: a.exclude });
+        const r = await hinted(a, () => syncOnce(a.src, a.dest, { keys, settleMs: a.settle, onEvent, exclude: a.exclude, adopt: a.adopt }));
         if (a.json) writeLine(io.stdout, JSON.stringify({ event: 'done', changes: r.changes, files: r.files, failed: r.failed.size }));
         if (r.failed.size) throw new DareError('IO', `${r.failed.size} path(s) could not be read (warnings above); the next run retries them`);
         return;
@@ -144,7 +157,7 @@ export function watchCommand(io: Io): Command {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
-        await watchFolder(a.src, a.dest, { keys, settleMs: a.settle, retryMs: a.retry * 1000, signal: stop.signal, onEvent, exclude: a.exclude });
+        await hinted(a, () => watchFolder(a.src, a.dest, { keys, settleMs: a.settle, retryMs: a.retry * 1000, signal: stop.signal, onEvent, exclude: a.exclude, adopt: a.adopt }));
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);

@@ -10,13 +10,13 @@
 import { link, rename, rm, stat, truncate, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DareError } from '../errors.js';
-import type { RecipientKey, SigningKey } from '../keys/types.js';
+import type { RecipientKey, SigningKey, VerificationKey } from '../keys/types.js';
 import { masterKeyId } from '../envelope/keyschedule.js';
-import { checkApexSignatures, isTrustedCheck } from '../envelope/signatures.js';
 import { acquireLock, lockPathOf, type WriteLock } from '../platform/lock.js';
 import { SequenceWriter } from '../sequence/writer.js';
 import { SequenceReader } from '../sequence/reader.js';
 import type { SequencePolicy } from '../sequence/policy.js';
+import { publicKeysOf, type TrustReport } from '../sequence/trust.js';
 import { ArchiveReader, type ArchiveReadOptions } from './reader.js';
 import {
   ARCHIVE_TYPE, SEAL_TYPE, ancestors, checkEntryPath, deletionContentMeta, encodeIndex, entryContentMeta, indexContentMeta, isWithin,
@@ -41,19 +41,25 @@ export interface ArchiveOpenOptions extends ArchiveKeys, ArchiveReadOptions {
   /** Rebuild the entry list from every frame instead of the last index (after an interrupted append). */
   rescan?: boolean;
   /**
-   * When the archive's policy names signature keys, require its index to be signed by
-   * one of them (or by `signer`) before building on it (SIGNATURE_INVALID otherwise),
-   * so a session never re-signs an index someone changed.
+   * What the session trusts (lib/sequence/trust.ts): signatures by `trustedSigners` and by
+   * `signer` vouch for the archive. A session with a signer refuses (SIGNATURE_INVALID) when
+   * frames follow the last signature by one of them, unless `adopt`; the index it builds on
+   * is authenticated against them when it is that signed frame. New frames go to the
+   * policy's keys only when a trusted signature covers it or it names only keys in `keys`.
    */
-  checkSignature?: boolean;
+  adopt?: boolean;
 }
 
 /** A write-only session (ArchiveWriter.openWriteOnly): public keys only. */
 export interface ArchiveWriteOnlyOptions {
-  /** Encrypt new frames to these keys (default: the keys of the archive's policy). */
+  /** Encrypt new frames to these keys: the archive's policy must name exactly these (MISMATCH otherwise). */
   recipients?: readonly RecipientKey[];
   /** Sign the sealing frame. */
   signer?: SigningKey;
+  /** Signatures by these keys (and by `signer`) vouch for the archive and its policy. */
+  trustedSigners?: readonly VerificationKey[];
+  /** Seal (and sign) over frames after the last trusted signature (after reviewing them). */
+  adopt?: boolean;
 }
 
 export interface ArchiveSummary {
@@ -158,25 +164,30 @@ export class ArchiveWriter {
 
   private static async openLocked(path: string, lock: WriteLock, options: ArchiveOpenOptions): Promise<ArchiveWriter> {
     const secrets = [...(options.secrets ?? []), ...(options.secret ? [options.secret] : [])];
-    const reader = await ArchiveReader.open(path, { ...options, secrets });
-    let live: Map<string, IndexEntry>;
-    let stale: boolean;
-    let secret = options.secret;
+    const trustedSigners = options.trustedSigners ?? [];
+    // Trust is checked below, after the writer has found the last trusted signature.
+    const reader = await ArchiveReader.open(path, { ...options, secrets, trustedSigners: [] });
+    let seq: SequenceWriter | undefined;
     try {
-      stale = !reader.indexed || options.rescan === true;
-      live = new Map((options.rescan && reader.indexed ? await rescanned(reader) : reader.entries()).map((e) => [e.path, e]));
-      const policy = reader.sequence.policy;
-      if (options.checkSignature && policy.signKeys.length && reader.indexed) {
-        const mine = options.signer ? [{ crv: options.signer.crv, publicKey: options.signer.publicKey }] : [];
-        await reader.authenticate([...policy.signKeys, ...mine]);
-      }
-      const kid = policy.secretKid;
-      if (kid !== undefined && secret === undefined) secret = secrets.find((s) => masterKeyId(s) === kid);
+      const stale = !reader.indexed || options.rescan === true;
+      const live = new Map((options.rescan && reader.indexed ? await rescanned(reader) : reader.entries()).map((e) => [e.path, e]));
+      const kid = reader.sequence.policy.secretKid;
+      const secret = options.secret ?? (kid === undefined ? undefined : secrets.find((s) => masterKeyId(s) === kid));
+      seq = await SequenceWriter.open(path, {
+        recipients: options.recipients, secret, signer: options.signer, lock, name: path,
+        trust: { trustedSigners, ownKeys: publicKeysOf(options.keys), adopt: options.adopt },
+      });
+      const t = seq.trust as TrustReport;
+      const trusted = [...trustedSigners, ...(options.signer ? [{ crv: options.signer.crv, publicKey: options.signer.publicKey }] : [])];
+      // The entries a new index carries over come from an index a trusted key signed, bound to it.
+      if (reader.indexed && !options.rescan && t.lastTrusted === reader.sequence.last.index) await reader.authenticate(trusted);
+      return new ArchiveWriter(path, lock, seq, live, await startSize(path, seq), stale, options.signer !== undefined);
+    } catch (e) {
+      await seq?.close();
+      throw e;
     } finally {
       await reader.close();
     }
-    const seq = await SequenceWriter.open(path, { recipients: options.recipients, secret, signer: options.signer, lock });
-    return new ArchiveWriter(path, lock, seq, live, await startSize(path, seq), stale, options.signer !== undefined);
   }
 
   /**
@@ -186,39 +197,36 @@ export class ArchiveWriter {
    * index cannot be read, so entries are checked for conflicts within the session only,
    * nothing can be deleted, and finish() seals with a SEAL_TYPE meta frame instead of an
    * index (signed with `signer`): readers then scan the frames, and `dare index` with a key
-   * writes a new index. When the policy names signers, the last frame must carry a valid
-   * signature by one of them (or `signer`) over its apex, which the writer checks against
-   * the stored tree: a session never signs over frames nobody signed (SIGNATURE_INVALID).
+   * writes a new index. What the session trusts (lib/sequence/trust.ts): the policy's keys
+   * only when a signature by `signer` or `trustedSigners` covers them (or `recipients`
+   * names them); with a signer, the last frame must carry such a signature unless `adopt`
+   * (SIGNATURE_INVALID): a host never signs over frames nobody it trusts signed.
    */
   static async openWriteOnly(path: string, options: ArchiveWriteOnlyOptions = {}): Promise<ArchiveWriter> {
     const lock = acquireLock(lockPathOf(path), path);
     try {
-      const mine = options.signer ? [{ crv: options.signer.crv, publicKey: options.signer.publicKey }] : [];
       const seq = await SequenceReader.open(path);
       try {
         if ((await seq.open(seq.first)).contentMeta?.contentType !== ARCHIVE_TYPE) throw new DareError('MALFORMED', `not a dare archive (frame 0 does not name ${ARCHIVE_TYPE})`);
-        const policy = seq.policy;
-        if (policy.secretKid !== undefined) throw new DareError('NO_MATCHING_KEY', 'the archive is encrypted under a shared secret: give the secret to append');
-        if (policy.signKeys.length && seq.last.index > 0) {
-          const trusted = [...policy.signKeys, ...mine];
-          const last = seq.last;
-          const apex = last.trailer?.treeDigest;
-          const entries = [...(last.header.signatures ?? []), ...(last.trailer?.signatures ?? [])];
-          const sigs = apex && seq.type === 'Merkle' ? checkApexSignatures(entries, { size: last.index + 1, digest: apex }, trusted) : [];
-          if (!sigs.some((x) => isTrustedCheck(x, false))) {
-            throw new DareError('SIGNATURE_INVALID', 'the archive\'s last frame is not signed by one of its signers: a write-only session does not sign over frames it cannot check');
-          }
-        }
+        if (seq.policy.secretKid !== undefined) throw new DareError('NO_MATCHING_KEY', 'the archive is encrypted under a shared secret: give the secret to append');
       } finally {
         await seq.close();
       }
-      // SequenceWriter.open checks that the stored tree gives the last frame's TreeDigest (the one signed).
-      const w = await SequenceWriter.open(path, { recipients: options.recipients, signer: options.signer, lock });
+      // The policy's keys only when a trusted signature covers them; no signing over frames nobody trusted signed.
+      const w = await SequenceWriter.open(path, {
+        recipients: options.recipients, signer: options.signer, lock, name: path,
+        trust: { trustedSigners: options.trustedSigners, adopt: options.adopt },
+      });
       return new ArchiveWriter(path, lock, w, new Map(), await startSize(path, w), false, options.signer !== undefined, undefined, true);
     } catch (e) {
       lock.release();
       throw e;
     }
+  }
+
+  /** What opening found about trust (last trusted signature, frames adopted); undefined for a new archive. */
+  get trust(): TrustReport | undefined {
+    return this.sequence.trust;
   }
 
   /** The file being written: a temporary name until finish() for a new archive. */

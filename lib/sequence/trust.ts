@@ -20,7 +20,8 @@
 import { DareError } from '../errors.js';
 import { equalBytes } from '../internal/bytes.js';
 import { previousFrameStart, type RandomAccessReader } from '../encoding/jbcd.js';
-import type { RecipientKey, VerificationKey } from '../keys/types.js';
+import type { DecryptionKey, RecipientKey, VerificationKey } from '../keys/types.js';
+import { agreementPublicKey } from '../crypto/agreement.js';
 import { checkApexSignatures, isTrustedCheck } from '../envelope/signatures.js';
 import { frameDigest } from './format.js';
 import { readFrameView, type FrameView } from './frames.js';
@@ -46,6 +47,13 @@ export interface TrustReport {
   readonly unvouched?: { readonly from: number; readonly to: number };
   /** True when frames after the last trusted signature were adopted (WriterTrust.adopt). */
   readonly adopted: boolean;
+}
+
+/** The public keys of private keys a writer holds (WriterTrust.ownKeys). */
+export function publicKeysOf(keys: readonly DecryptionKey[] | undefined): RecipientKey[] {
+  const out: RecipientKey[] = [];
+  for (const k of keys ?? []) if (k.crv !== 'Ed25519') out.push({ crv: k.crv, publicKey: agreementPublicKey(k.crv, k.privateKey) });
+  return out;
 }
 
 /** Frames `from`..`to` as people say it. */
@@ -140,9 +148,8 @@ export async function checkWriterTrust(
     const own = o.ownKeys ?? [];
     const keys = policy.encryptKeys;
     const mine = keys.length > 0 && keys.every((p) => own.some((m) => sameKey(p, m)));
-    // A plaintext policy needs vouching when the writer expected more (it signs, or trusts or holds keys).
-    const expects = signers.length > 0 || own.length > 0;
-    if (keys.length > 0 ? !mine : expects) {
+    // A plaintext policy needs vouching when the writer signs or trusts keys (it expects a signed file).
+    if (keys.length > 0 ? !mine : signers.length > 0) {
       const what = keys.length ? `the ${keys.length === 1 ? 'key' : `${keys.length} keys`} new frames would be encrypted to` : 'that new frames are not encrypted';
       throw new DareError('SIGNATURE_INVALID', `${o.name}: ${what} come${keys.length ? '' : 's'} from the file itself (frame 0), and no signature by a key you trust covers it`);
     }
