@@ -41,6 +41,10 @@ export { SEQUENCE_TYPES, DIGEST_SCHEME } from './sequence/format.js';
 export type { SequenceType } from './sequence/format.js';
 export type { SequencePolicy } from './sequence/policy.js';
 export { MerkleFrontier, merkleRoot, inclusionProof, verifyInclusion, assertInclusion, consistencyProof, verifyConsistency, assertConsistency } from './sequence/merkle.js';
+// Checkpoints (docs/FORMAT.md §8): a recorded signed state; a later file must extend it.
+export { makeCheckpoint, checkCheckpoint, checkExtends, encodeCheckpoint, parseCheckpoint, MAX_CHECKPOINT_BYTES } from './sequence/checkpoint.js';
+export type { Checkpoint, CheckpointCheck, Extension } from './sequence/checkpoint.js';
+export type { WriterTrust, TrustReport } from './sequence/trust.js';
 export { Base64urlEncoder, Base64urlDecoder } from './encoding/base64url.js';
 // Logs (docs/FORMAT.md §10): encrypted, signed append-only Merkle logs and inclusion proofs.
 export * from './log/index.js';

@@ -11,6 +11,7 @@ import { progressEnabled, withProgress } from '../progress.js';
 import { UsageError } from '../errors.js';
 import type { Command } from './index.js';
 import { looksLikeSequence, threadsOption, verifySequenceFile } from './verify-sequence.js';
+import { SINCE_OPTION } from './checkpoint.js';
 
 interface KeyArgs extends ReadKeyArgs {
   json?: boolean;
@@ -96,14 +97,17 @@ export function verifyCommand(io: Io): Command {
         .example('dare verify release.dare --signer vendor.pub', 'an archive: every frame, the tree, the index; the vendor signed the apex of the last frame')
         .example('dare verify backup.dare -i me.key --json', 'also checks the MAC; JSON report')
         .example('dare verify msg.dare -i bob.key --signer alice.pub --require-complete', 'exit 4 unless the MAC, metadata, annotations and a signature by Alice over all of them were checked')
-        .option('require-complete', { type: 'boolean', describe: 'exit 4 unless everything was checked: with an encrypted file, the key is needed (MAC, metadata, annotations); a legacy signature (no purpose) is not enough' }),
+        .option('require-complete', { type: 'boolean', describe: 'exit 4 unless everything was checked: with an encrypted file, the key is needed (MAC, metadata, annotations); a legacy signature (no purpose) is not enough' })
+        .option('since', SINCE_OPTION)
+        .example('dare verify backup.dare --signer host.pub --since backup.cp', 'and it extends the checkpoint kept earlier (not rolled back)'),
     handler: async (raw: unknown) => {
-      const a = raw as KeyArgs & { file: string; threads?: number; requireComplete?: boolean };
+      const a = raw as KeyArgs & { file: string; threads?: number; requireComplete?: boolean; since?: string };
       const opts = await decodeOptions(io, a, true);
       if (await looksLikeSequence(a.file)) {
         await verifySequenceFile(io, a.file, opts, a);
         return;
       }
+      if (a.since !== undefined) throw new UsageError('--since applies to archives, logs and other sequences, not to an envelope');
       const haveKey = (opts.keys?.length ?? 0) + (opts.secrets?.length ?? 0) > 0;
       // verify reports a legacy signature for what it covers and exits 0, unless --require-complete.
       const acceptLegacySignatures = opts.acceptLegacySignatures ?? (a.requireComplete ? undefined : true);

@@ -16,6 +16,7 @@ import { archiveCommand, appendCommand, deleteCommand, indexCommand } from './ar
 import { listCommand, extractCommand, copyCommand } from './archive-read.js';
 import { inspectCommand } from './inspect.js';
 import { rekeyCommand } from './rekey.js';
+import { checkpointCommand } from './checkpoint.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Command = CommandModule<any, any>;
@@ -23,5 +24,5 @@ export type Command = CommandModule<any, any>;
 export function commands(io: Io): Command[] {
   return [encodeCommand(io), decodeCommand(io), verifyCommand(io), keygenCommand(io), hashCommand(io), keyCommand(io), watchCommand(io), restoreCommand(io), statusCommand(io), logCommand(io),
     archiveCommand(io), listCommand(io), extractCommand(io), appendCommand(io), deleteCommand(io), copyCommand(io), indexCommand(io),
-    inspectCommand(io), rekeyCommand(io)];
+    inspectCommand(io), rekeyCommand(io), checkpointCommand(io)];
 }

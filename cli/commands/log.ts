@@ -8,7 +8,7 @@ import type { Argv } from 'yargs';
 import {
   base64urlEncode, checkEntryDigest, checkInclusionProof, DareError, digestStream, encodeInclusionProof, fromUtf8, isDareError,
   LogReader, LogWriter, MAX_ENTRY_BYTES, MAX_PROOF_BYTES, parseInclusionProof, proveInclusion, utf8,
-  type LogSession,
+  type Extension, type LogSession,
 } from '../../lib/index.js';
 import { displayPath, isStdio, openInput, readSmallInput, writeLine, writeOutput, type Io } from '../io.js';
 import {
@@ -18,6 +18,7 @@ import { passphraseOptions, type PassphraseArgs } from '../passphrase.js';
 import { progressEnabled } from '../progress.js';
 import { HintedError, UsageError } from '../errors.js';
 import { trustHint } from './archive-common.js';
+import { checkSince, sinceText, SINCE_OPTION } from './checkpoint.js';
 import type { Command } from './index.js';
 import { appendLines, DEFAULT_SYNC, DRAIN_IDLE_MS, DRAIN_MAX_MS, withStopSignals, type StdinSession, type StopSignal, type SyncPolicy } from './log-stdin.js';
 import { threadsOption } from './verify-sequence.js';
@@ -290,14 +291,18 @@ function verifyLogCommand(io: Io): Command {
       threadsOption(readKeyOptions(y, { ...LOG_KEYS, signer: 'fail unless the last entry carries its signature over the apex' }))
         .positional('log', { type: 'string', demandOption: true, describe: 'the log file' })
         .example('dare log verify audit.dlog --signer alice.pub', 'exit 0 only if nothing changed and Alice signed the latest apex')
-        .example('dare log verify audit.dlog -i alice.key --json', 'also checks every entry\'s MAC; JSON report'),
+        .example('dare log verify audit.dlog -i alice.key --json', 'also checks every entry\'s MAC; JSON report')
+        .option('since', SINCE_OPTION)
+        .example('dare log verify audit.dlog --signer alice.pub --since audit.cp', 'and the log extends the checkpoint kept earlier (dare checkpoint)'),
     handler: async (raw: unknown) => {
-      const a = raw as ReadArgs & { log: string; threads?: number };
+      const a = raw as ReadArgs & { log: string; threads?: number; since?: string };
       const log = await LogReader.open(a.log, await loadReadKeys(io, a));
       let report;
+      let since: Extension | undefined;
       const progress = counter(io, progressEnabled(io, a), 'verifying', log.lastEntry);
       try {
         report = await log.verify(() => progress.tick(), { threads: a.threads });
+        if (a.since !== undefined) since = await checkSince(io, log.sequence, a.since);
       } finally {
         progress.done();
         await log.close();
@@ -312,6 +317,7 @@ function verifyLogCommand(io: Io): Command {
           log: a.log, ok: true, entries: report.entries, lastEntry: report.lastEntry, encrypted: log.encrypted,
           authenticated: report.authenticated, unopened: report.unopened, apex: report.apex && base64urlEncode(report.apex),
           lastSigned: report.lastSigned, signatures: last.map((s) => ({ kid: s.kid, trusted: s.trusted })),
+          ...(since ? { since: { treeSize: since.since, extends: true } } : {}),
         }));
         return;
       }
@@ -319,6 +325,7 @@ function verifyLogCommand(io: Io): Command {
       if (log.encrypted) parts.push(report.unopened ? `macs not checked (no key) for ${report.unopened} entries` : 'macs ok');
       if (report.lastSigned > 0) parts.push(`signed through entry ${report.lastSigned} by ${signer}`);
       else parts.push('not signed');
+      if (since) parts.push(sinceText(since));
       writeLine(io.stdout, `${a.log}: ok: ${parts.join(', ')}`);
       if (!a.quiet && log.policy.signKeys.length > 0 && report.lastSigned < report.lastEntry) {
         const from = Math.max(report.lastSigned + 1, 1);

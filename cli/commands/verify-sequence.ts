@@ -8,11 +8,12 @@
  */
 import { open } from 'node:fs/promises';
 import {
-  ARCHIVE_TYPE, ArchiveReader, DareError, LOG_CONTENT_TYPE, SequenceReader, base64urlEncode, isDareError, verifySequence, type ArchiveReadOptions,
+  ARCHIVE_TYPE, ArchiveReader, DareError, LOG_CONTENT_TYPE, SequenceReader, base64urlEncode, isDareError, verifySequence, type ArchiveReadOptions, type Extension,
 } from '../../lib/index.js';
 import type { Argv } from 'yargs';
 import { displayPath, ioError, isStdio, writeLine, type Io } from '../io.js';
 import { UsageError } from '../errors.js';
+import { checkSince, sinceText } from './checkpoint.js';
 
 /** --threads of the commands that verify whole sequences. */
 export function threadsOption(y: Argv): Argv {
@@ -56,16 +57,21 @@ export interface VerifySequenceArgs {
   quiet?: boolean;
   threads?: number;
   requireComplete?: boolean;
+  /** A checkpoint file (dare checkpoint): the sequence must extend it. */
+  since?: string;
 }
 
 export async function verifySequenceFile(io: Io, file: string, options: ArchiveReadOptions, a: VerifySequenceArgs): Promise<void> {
   const seq = await SequenceReader.open(file, options);
   let report;
   let kind: 'archive' | 'log' | 'sequence';
+  let since: Extension | undefined;
   try {
     const cty = (await seq.open(seq.first)).contentMeta?.contentType;
     kind = cty === ARCHIVE_TYPE ? 'archive' : cty === LOG_CONTENT_TYPE ? 'log' : 'sequence';
     report = await verifySequence(seq, { threads: a.threads, unit: kind === 'log' ? 'entry' : 'frame' });
+    // After the full check (the stored tree nodes are the recomputed ones): not rolled back.
+    if (a.since !== undefined) since = await checkSince(io, seq, a.since);
   } finally {
     await seq.close();
   }
@@ -107,6 +113,7 @@ export async function verifySequenceFile(io: Io, file: string, options: ArchiveR
       structureChecked: report.structureChecked, authenticated: report.authenticated, unopened: report.unopened,
       apex: report.apex ? base64urlEncode(report.apex) : undefined, lastSigned: report.lastSigned, signatures: sigs, archive,
       complete: unchecked.length === 0, unchecked,
+      ...(since ? { since: { treeSize: since.since, extends: true } } : {}),
     }));
   } else {
     const parts = [`${kind} of ${report.frames} frames`, report.structureChecked ? 'tree ok' : 'digests ok'];
@@ -115,6 +122,7 @@ export async function verifySequenceFile(io: Io, file: string, options: ArchiveR
     else if (archive?.indexed === false) parts.push('no index at the end (entries found by a scan)');
     for (const g of last) parts.push(`signed on frame ${g.frame} by ${g.kid ?? '?'} ${g.trusted ? 'trusted' : 'valid'}${g.legacy ? ' (legacy signature)' : ''}`);
     if (!sigs.length) parts.push('not signed');
+    if (since) parts.push(sinceText(since));
     parts.push(...unchecked);
     writeLine(io.stdout, `${displayPath(file)}: ${incomplete ? 'incomplete' : 'ok'}: ${parts.join(', ')}`);
   }
