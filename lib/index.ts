@@ -52,7 +52,7 @@ export * from './log/index.js';
 export * from './catalog/index.js';
 export * from './spool/index.js';
 // Archives (lib/archive, docs/FORMAT.md §9): files in a Merkle sequence with a signed index.
-export { ArchiveWriter, ArchiveReader, addPath, addTar, archiveToTar, copyArchive, extractArchive, checkEntryPath, ARCHIVE_TYPE } from './archive/index.js';
+export { ArchiveWriter, ArchiveReader, BackupManifest, addPath, addTar, archiveToTar, copyArchive, extractArchive, checkEntryPath, ARCHIVE_TYPE } from './archive/index.js';
 export type {
   ArchiveKeys, ArchiveCreateOptions, ArchiveOpenOptions, ArchiveSummary, ArchiveReadOptions, HistoryItem, AddPathOptions,
   ExtractOptions, ExtractReport, TarImportOptions, TarImportReport, CopyOptions, CopyReport, EntryKind, EntryMeta, IndexEntry,

@@ -4,11 +4,13 @@
  * append, delete or index leaves the archive as it was.
  * @module
  */
-import { lstat, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { lstat, readdir, realpath } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import {
-  isDareError, ArchiveReader, ArchiveWriter, DareError, addPath, addTar, base64urlEncode, verifySequence,
+  isDareError, ArchiveReader, ArchiveWriter, BackupManifest, DareError, addPath, addTar, base64urlEncode, verifySequence,
   type ArchiveSummary, type EntryMeta,
 } from '../../lib/index.js';
 import { displayPath, isStdio, openInput, writeLine, type Io } from '../io.js';
@@ -26,10 +28,12 @@ interface WriteArgs extends ReadArgs {
   sign?: string;
   unsigned?: boolean;
   adopt?: boolean;
+  full?: boolean;
+  manifest?: string;
 }
 
 /** Adds the command-line inputs and the tar stream to `w`. */
-async function addInputs(io: Io, a: WriteArgs, w: ArchiveWriter, onEntry: (m: EntryMeta) => void): Promise<number> {
+async function addInputs(io: Io, a: WriteArgs, w: ArchiveWriter, onEntry: (m: EntryMeta) => void, onUnchanged?: (m: EntryMeta) => void): Promise<number> {
   let skipped = 0;
   const onSkip = (p: string, why: string) => {
     skipped++;
@@ -41,7 +45,7 @@ async function addInputs(io: Io, a: WriteArgs, w: ArchiveWriter, onEntry: (m: En
     if (isStdio(arg)) throw new UsageError('"-" is not a file to archive: use --from-tar - to read a tar stream from stdin');
     const name = inputName(arg);
     if (name !== undefined) {
-      await addPath(w, arg, name, { onSkip, onEntry, exclude });
+      await addPath(w, arg, name, { onSkip, onEntry, onUnchanged, exclude });
       continue;
     }
     let names: string[];
@@ -50,7 +54,7 @@ async function addInputs(io: Io, a: WriteArgs, w: ArchiveWriter, onEntry: (m: En
     } catch (e) {
       throw new DareError('IO', `${arg}: ${(e as Error).message}`, { cause: e });
     }
-    for (const n of names) await addPath(w, join(arg, n), n, { onSkip, onEntry, exclude });
+    for (const n of names) await addPath(w, join(arg, n), n, { onSkip, onEntry, onUnchanged, exclude });
   }
   if (a.fromTar !== undefined) {
     const r = await addTar(w, await openInput(io, a.fromTar), { onNote: (m) => note(io, a, m), onEntry });
@@ -60,25 +64,34 @@ async function addInputs(io: Io, a: WriteArgs, w: ArchiveWriter, onEntry: (m: En
 }
 
 function summaryJson(archive: string, s: ArchiveSummary, extra: Record<string, unknown>) {
-  return { archive: displayPath(archive), ...extra, entries: s.entries, frames: s.frames, signed: s.signed, apex: s.apex ? base64urlEncode(s.apex) : undefined, ...(s.writeOnly ? { writeOnly: true } : {}) };
+  return {
+    archive: displayPath(archive), ...extra, entries: s.entries, frames: s.frames, signed: s.signed, apex: s.apex ? base64urlEncode(s.apex) : undefined,
+    ...(s.writeOnly ? { writeOnly: true } : {}), ...(s.unchanged !== undefined ? { unchanged: s.unchanged } : {}),
+  };
 }
 
 /** Opens the session: keyed (the index is read), or write-only when no key reads it. */
-async function openSession(io: Io, a: WriteArgs, options: { rescan?: boolean; writeOnly?: boolean }): Promise<ArchiveWriter> {
+async function openSession(io: Io, a: WriteArgs, options: { rescan?: boolean; writeOnly?: boolean; incremental?: boolean }): Promise<ArchiveWriter> {
   const read = await loadReadKeys(io, a);
   const signer = await loadSigner(io, a.sign, a);
   const recipients = a.encrypt?.length ? await loadRecipients(io, a.encrypt, a) : undefined;
   const noKey = !read.keys?.length && !read.secrets?.length;
   const trust = { trustedSigners: read.trustedSigners, adopt: a.adopt === true };
+  const incremental = options.incremental === true && !a.full;
   let w: ArchiveWriter;
   try {
     try {
-      w = await ArchiveWriter.open(a.archive, { ...read, ...trust, recipients, signer, secret: read.secrets?.[0], rescan: options.rescan });
+      w = await ArchiveWriter.open(a.archive, { ...read, ...trust, recipients, signer, secret: read.secrets?.[0], rescan: options.rescan, incremental });
     } catch (e) {
       // No key reads the index of an archive encrypted to public keys: append write-only.
       if (!(options.writeOnly && noKey && isDareError(e, 'NO_MATCHING_KEY'))) throw e;
-      w = await ArchiveWriter.openWriteOnly(a.archive, { ...trust, recipients, signer });
+      // What this host sent before is in its manifest (keyed with its signing key).
+      const manifest = options.incremental && signer ? await BackupManifest.load(a.manifest ?? await manifestPath(io, a.archive), signer) : undefined;
+      if (manifest && a.full) manifest.clear('--full');
+      w = await ArchiveWriter.openWriteOnly(a.archive, { ...trust, recipients, signer, manifest });
       note(io, a, 'write-only append (no key reads the index): new entries are sealed without an index; readers scan the frames until `dare index -i KEY` writes one');
+      if (manifest?.stale) note(io, a, `every file is sent again: ${manifest.stale} (manifest ${manifest.path})`);
+      if (options.incremental && !signer) note(io, a, 'every file is sent: without --sign there is no manifest of what this host sent');
     }
   } catch (e) {
     if (isDareError(e, 'SIGNATURE_INVALID')) throw new HintedError(e, trustHint(a.archive, e.message, 'archive'));
@@ -90,7 +103,7 @@ async function openSession(io: Io, a: WriteArgs, options: { rescan?: boolean; wr
 }
 
 /** Runs a session on an existing archive: aborted (cut back) on any error. */
-async function session(io: Io, a: WriteArgs, options: { rescan?: boolean; writeOnly?: boolean }, work: (w: ArchiveWriter) => Promise<Record<string, unknown>>, forceIndex = false): Promise<void> {
+async function session(io: Io, a: WriteArgs, options: { rescan?: boolean; writeOnly?: boolean; incremental?: boolean }, work: (w: ArchiveWriter) => Promise<Record<string, unknown>>, forceIndex = false): Promise<void> {
   if (isStdio(a.archive)) throw new UsageError('an archive is changed in place: give its file name, not -');
   const w = await openSession(io, a, options);
   let extra: Record<string, unknown>;
@@ -106,6 +119,20 @@ async function session(io: Io, a: WriteArgs, options: { rescan?: boolean; writeO
     throw e;
   }
   if (a.json) writeLine(io.stdout, JSON.stringify(summaryJson(a.archive, s, extra)));
+  else if (s.unchanged) note(io, a, `${s.unchanged} ${s.unchanged === 1 ? 'entry' : 'entries'} unchanged in the archive, not stored again`);
+}
+
+/**
+ * Where a write-only host keeps the manifest of what it sent to ARCHIVE:
+ * $XDG_STATE_HOME/dare/backups (default ~/.local/state/dare/backups), one file per archive,
+ * named by a digest of the archive's absolute path.
+ */
+async function manifestPath(io: Io, archive: string): Promise<string> {
+  const base = io.env.XDG_STATE_HOME || join(io.env.HOME || homedir(), '.local', 'state');
+  // The folder's real path and the file's name: the same before the archive exists (dare archive) and after.
+  const abs = resolve(archive);
+  const where = join(await realpath(dirname(abs)).catch(() => dirname(abs)), basename(abs));
+  return join(base, 'dare', 'backups', `${createHash('sha256').update(where).digest('hex').slice(0, 32)}.json`);
 }
 
 function writeOptions(y: Argv): Argv {
@@ -129,6 +156,7 @@ export function archiveCommand(io: Io): Command {
         .option('from-tar', { type: 'string', describe: 'add the entries of this tar file (- for stdin)' })
         .options(passphraseOptions)
         .option('force', { type: 'boolean', describe: 'replace an existing archive file' })
+        .option('manifest', { type: 'string', describe: 'with -e and -s: where this host records what it stored, for later write-only appends (default $XDG_STATE_HOME/dare/backups/<digest of the archive path>.json)' })
         .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress or notes on stderr' })
         .example('dare archive release.dare dist/ -s vendor.key', 'signed archive of dist/ (stored as dist/...)')
         .example('dare archive backup.dare ~/docs -e bob.pub -e me.pub', 'encrypted to two keys, names and metadata included')
@@ -141,8 +169,11 @@ export function archiveCommand(io: Io): Command {
       const signer = await loadSigner(io, a.sign, a);
       const progress = entryProgress(io, a, 'archiving');
       let skipped = 0;
+      // A host that signs an archive encrypted to others' keys appends to it write-only later:
+      // it records what it stored, so that those appends send only what changed.
+      const manifest = signer && recipients.length && !isStdio(a.archive) ? BackupManifest.empty(a.manifest ?? await manifestPath(io, a.archive), signer) : undefined;
       const s = await withArchiveOutput(io, a.archive, async (file) => {
-        const w = await ArchiveWriter.create(file, { recipients, secret, signer, force: a.force === true });
+        const w = await ArchiveWriter.create(file, { recipients, secret, signer, force: a.force === true, manifest });
         try {
           skipped = await addInputs(io, a, w, (m) => progress.tick(m.size));
           return await w.finish();
@@ -164,13 +195,15 @@ export function archiveCommand(io: Io): Command {
 export function appendCommand(io: Io): Command {
   return {
     command: 'append <archive> [inputs..]',
-    describe: 'Add or replace files in a DARE archive and write a new (signed) index',
+    describe: 'Add or replace files in a DARE archive (skipping what it holds unchanged) and write a new (signed) index',
     builder: (y: Argv) =>
       writeOptions(y)
         .positional('archive', { type: 'string', demandOption: true, describe: 'archive file' })
         .positional('inputs', { type: 'string', array: true, describe: 'files and directories, named as in dare archive' })
         .option('from-tar', { type: 'string', describe: 'add the entries of this tar file (- for stdin)' })
         .option('encrypt', { alias: 'e', type: 'string', array: true, describe: 'the archive\'s recipients (dare1... or a file), given again: new frames are encrypted to exactly these, and the archive must name the same; repeatable' })
+        .option('full', { type: 'boolean', describe: 'store every file again, changed or not (by default what the archive holds unchanged is skipped)' })
+        .option('manifest', { type: 'string', describe: 'write-only: the file where this host records what it sent (default $XDG_STATE_HOME/dare/backups/<digest of the archive path>.json)' })
         .example('dare append release.dare CHANGES.md -s vendor.key', 'add a file and re-sign')
         .example('dare append backup.dare notes/ -i me.key', 'encrypted archive: the key reads the index; new frames go to the same recipients')
         .example('dare append backup.dare notes/ -s host.key', 'no private key: write-only (sealed and signed, no index until `dare index -i me.key`)')
@@ -179,13 +212,13 @@ export function appendCommand(io: Io): Command {
       const a = raw as WriteArgs;
       if (!a.inputs?.length && a.fromTar === undefined) throw new UsageError('nothing to append: give files or directories, or --from-tar FILE');
       const progress = entryProgress(io, a, 'appending');
-      await session(io, a, { writeOnly: true }, async (w) => {
+      await session(io, a, { writeOnly: true, incremental: true }, async (w) => {
         let added = 0;
         try {
           const skipped = await addInputs(io, a, w, (m) => {
             added++;
             progress.tick(m.size);
-          });
+          }, (m) => progress.tick(m.size));
           return { added, skipped };
         } finally {
           progress.done();

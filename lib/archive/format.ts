@@ -55,7 +55,16 @@ export interface IndexEntry extends EntryMeta {
   readonly position: number;
   /** FD(index) (sequence/format.ts): binds the frame's header and payload to the index. */
   readonly frameDigest: Uint8Array;
+  /**
+   * SHA-256 of a file's content (the plaintext), as the writer that stored it computed it:
+   * what an incremental append compares (docs/FORMAT.md §9). Absent for directories, links,
+   * and entries an index rebuilt by a scan names.
+   */
+  readonly digest?: Uint8Array;
 }
+
+/** Length of IndexEntry.digest (SHA-256). */
+export const CONTENT_DIGEST_LENGTH = 32;
 
 const KIND_NAME: Record<EntryKind | 'deleted', string> = { file: 'File', directory: 'Directory', symlink: 'Symlink', deleted: 'Deleted' };
 const KIND_OF: Record<string, EntryKind | 'deleted'> = { File: 'file', Directory: 'directory', Symlink: 'symlink', Deleted: 'deleted' };
@@ -148,6 +157,7 @@ export function encodeIndex(entries: readonly IndexEntry[], frameZero?: Uint8Arr
     o.Index = e.index;
     o.Position = e.position;
     o.FrameDigest = e.frameDigest;
+    if (e.digest !== undefined) o.Digest = e.digest;
     return o;
   });
   const index: JsonObject = { Version: INDEX_VERSION };
@@ -185,6 +195,10 @@ export function decodeIndexPayload(bytes: Uint8Array): { entries: IndexEntry[]; 
     seen.add(path);
     const fd = x.FrameDigest;
     if (!(fd instanceof Uint8Array) || fd.length !== 64) malformed(`${where}: FrameDigest must be 64 bytes`);
+    const digest = x.Digest;
+    if (digest !== undefined && (!(digest instanceof Uint8Array) || digest.length !== CONTENT_DIGEST_LENGTH || kind !== 'file')) {
+      malformed(`${where}: Digest must be ${CONTENT_DIGEST_LENGTH} bytes, of a file`);
+    }
     return {
       path, kind,
       size: int(x, 'Size', where),
@@ -194,6 +208,7 @@ export function decodeIndexPayload(bytes: Uint8Array): { entries: IndexEntry[]; 
       index: int(x, 'Index', where),
       position: int(x, 'Position', where),
       frameDigest: fd,
+      ...(digest instanceof Uint8Array ? { digest } : {}),
     };
   });
   return { entries, frameZero };

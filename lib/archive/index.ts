@@ -3,7 +3,9 @@
  * @module
  */
 export { ArchiveWriter } from './writer.js';
-export type { ArchiveKeys, ArchiveCreateOptions, ArchiveOpenOptions, ArchiveWriteOnlyOptions, ArchiveSummary } from './writer.js';
+export type { ArchiveKeys, ArchiveCreateOptions, ArchiveOpenOptions, ArchiveWriteOnlyOptions, ArchiveSummary, ContentSource } from './writer.js';
+export { BackupManifest } from './manifest.js';
+export type { ArchiveState } from './manifest.js';
 export { ArchiveReader } from './reader.js';
 export type { ArchiveReadOptions, HistoryItem } from './reader.js';
 export { addPath } from './walk.js';

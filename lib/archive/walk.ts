@@ -17,6 +17,8 @@ export interface AddPathOptions {
   onSkip?: (fsPath: string, why: string) => void;
   /** Called after each entry is written. */
   onEntry?: (meta: EntryMeta) => void;
+  /** Called for each entry an incremental session skips: the archive holds it unchanged. */
+  onUnchanged?: (meta: EntryMeta) => void;
   /** dev:ino of files never to add (the archive being written). */
   exclude?: ReadonlySet<string>;
 }
@@ -126,8 +128,8 @@ export async function addPath(writer: ArchiveWriter, fsPath: string, name: strin
   let meta: EntryMeta;
   if (st.isDirectory()) {
     meta = { ...metaOf(name, st), kind: 'directory', size: 0 };
-    await writer.add(meta);
-    options.onEntry?.(meta);
+    if (await writer.update(meta)) options.onEntry?.(meta);
+    else options.onUnchanged?.(meta);
     let names: string[];
     try {
       names = (await readdir(fsPath)).sort();
@@ -152,13 +154,14 @@ export async function addPath(writer: ArchiveWriter, fsPath: string, name: strin
       throw ioError(e, fsPath);
     }
     meta = { ...metaOf(name, st), kind: 'symlink', size: 0, target };
-    await writer.add(meta);
   } else if (st.isFile()) {
     meta = { ...metaOf(name, st), kind: 'file', size: st.size };
-    await writer.add(meta, readFileExactly(fsPath, st.size));
   } else {
     options.onSkip?.(fsPath, 'not a regular file, directory or symbolic link');
     return;
   }
-  options.onEntry?.(meta);
+  // An incremental session reads the file for its digest first when nothing else changed.
+  const size = meta.size;
+  if (await writer.update(meta, meta.kind === 'file' ? () => readFileExactly(fsPath, size) : undefined)) options.onEntry?.(meta);
+  else options.onUnchanged?.(meta);
 }

@@ -13,6 +13,9 @@ import { DareError } from '../errors.js';
 import type { RecipientKey, SigningKey, VerificationKey } from '../keys/types.js';
 import { masterKeyId } from '../envelope/keyschedule.js';
 import { acquireLock, lockPathOf, type WriteLock } from '../platform/lock.js';
+import { getBackend } from '../crypto/backend-select.js';
+import { equalBytes } from '../internal/bytes.js';
+import type { BackupManifest } from './manifest.js';
 import { SequenceWriter } from '../sequence/writer.js';
 import { SequenceReader } from '../sequence/reader.js';
 import type { SequencePolicy } from '../sequence/policy.js';
@@ -35,6 +38,8 @@ export interface ArchiveKeys {
 export interface ArchiveCreateOptions extends ArchiveKeys {
   /** Replace a file at the path when finishing (default: OUTPUT_EXISTS). */
   force?: boolean;
+  /** Record what is stored in this host's manifest (manifest.ts), for later write-only appends. */
+  manifest?: BackupManifest;
 }
 
 export interface ArchiveOpenOptions extends ArchiveKeys, ArchiveReadOptions {
@@ -48,6 +53,12 @@ export interface ArchiveOpenOptions extends ArchiveKeys, ArchiveReadOptions {
    * policy's keys only when a trusted signature covers it or it names only keys in `keys`.
    */
   adopt?: boolean;
+  /**
+   * An incremental session: update() skips an entry the archive's index holds unchanged (same
+   * kind, size, mode, time and link target, and for a file the same content digest when the
+   * index records one).
+   */
+  incremental?: boolean;
 }
 
 /** A write-only session (ArchiveWriter.openWriteOnly): public keys only. */
@@ -60,6 +71,12 @@ export interface ArchiveWriteOnlyOptions {
   trustedSigners?: readonly VerificationKey[];
   /** Seal (and sign) over frames after the last trusted signature (after reviewing them). */
   adopt?: boolean;
+  /**
+   * What this host sent to the archive before (manifest.ts): update() skips what it records
+   * unchanged, and finish() records this session in it. Entries count only when the archive
+   * ends where the host left it.
+   */
+  manifest?: BackupManifest;
 }
 
 export interface ArchiveSummary {
@@ -71,9 +88,39 @@ export interface ArchiveSummary {
   readonly frames: number;
   readonly apex?: Uint8Array;
   readonly signed: boolean;
+  /** Entries update() skipped because the archive holds them unchanged. */
+  readonly unchanged?: number;
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** What an incremental session compares an entry with: the old index, or the host's manifest. */
+type Baseline = (meta: EntryMeta, digest: () => Promise<Uint8Array>) => Promise<boolean>;
+
+/** Content given to update(): the bytes, or a function that opens them (called once per read). */
+export type ContentSource = Uint8Array | (() => Uint8Array | AsyncIterable<Uint8Array>);
+
+/** SHA-256 of content (IndexEntry.digest), streamed. */
+async function contentDigest(content: Uint8Array | AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const h = getBackend().createHash('sha256');
+  if (content instanceof Uint8Array) h.update(content);
+  else for await (const c of content) h.update(c);
+  return h.digest();
+}
+
+/** `content`, hashed on the way through; `out.digest` is set at its end. */
+async function* hashing(content: AsyncIterable<Uint8Array>, out: { digest?: Uint8Array }): AsyncGenerator<Uint8Array> {
+  const h = getBackend().createHash('sha256');
+  for await (const c of content) {
+    h.update(c);
+    yield c;
+  }
+  out.digest = h.digest();
+}
+
+function sameMeta(a: EntryMeta, b: EntryMeta): boolean {
+  return a.kind === b.kind && a.size === b.size && a.mode === b.mode && a.modified === b.modified && a.target === b.target;
+}
 
 function tempName(path: string): string {
   return join(dirname(path), `.${basename(path).slice(0, 200)}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
@@ -118,6 +165,10 @@ export class ArchiveWriter {
   private readonly lock: WriteLock;
   /** Opened without a key that reads the index: `live` holds this session's entries only. */
   readonly writeOnly: boolean;
+  /** Incremental sessions: what update() compares with. */
+  private baseline?: Baseline;
+  private manifest?: BackupManifest;
+  private skipped = 0;
 
   private constructor(path: string, lock: WriteLock, sequence: SequenceWriter, live: Map<string, IndexEntry>, startSize: number, dirty: boolean, signed: boolean, temp?: { file: string; force: boolean }, writeOnly = false) {
     this.path = path;
@@ -140,7 +191,12 @@ export class ArchiveWriter {
     try {
       const file = tempName(path);
       const seq = await SequenceWriter.create(file, { type: 'Merkle', recipients: options.recipients, secret: options.secret, signer: options.signer, contentMeta: { contentType: ARCHIVE_TYPE } });
-      return new ArchiveWriter(path, lock, seq, new Map(), 0, true, options.signer !== undefined, { file, force: options.force === true });
+      const w = new ArchiveWriter(path, lock, seq, new Map(), 0, true, options.signer !== undefined, { file, force: options.force === true });
+      if (options.manifest) {
+        options.manifest.clear('a new archive');
+        w.manifest = options.manifest;
+      }
+      return w;
     } catch (e) {
       lock.release();
       throw e;
@@ -181,7 +237,16 @@ export class ArchiveWriter {
       const trusted = [...trustedSigners, ...(options.signer ? [{ crv: options.signer.crv, publicKey: options.signer.publicKey }] : [])];
       // The entries a new index carries over come from an index a trusted key signed, bound to it.
       if (reader.indexed && !options.rescan && t.lastTrusted === reader.sequence.last.index) await reader.authenticate(trusted);
-      return new ArchiveWriter(path, lock, seq, live, await startSize(path, seq), stale, options.signer !== undefined);
+      const w = new ArchiveWriter(path, lock, seq, live, await startSize(path, seq), stale, options.signer !== undefined);
+      if (options.incremental) {
+        const old = new Map(live);
+        w.baseline = async (meta, digest) => {
+          const e = old.get(meta.path);
+          if (!e || !sameMeta(e, meta) || w.live.get(meta.path) !== e) return false;
+          return meta.kind !== 'file' || e.digest === undefined || equalBytes(e.digest, await digest());
+        };
+      }
+      return w;
     } catch (e) {
       await seq?.close();
       throw e;
@@ -217,7 +282,14 @@ export class ArchiveWriter {
         recipients: options.recipients, signer: options.signer, lock, name: path,
         trust: { trustedSigners: options.trustedSigners, adopt: options.adopt },
       });
-      return new ArchiveWriter(path, lock, w, new Map(), await startSize(path, w), false, options.signer !== undefined, undefined, true);
+      const a = new ArchiveWriter(path, lock, w, new Map(), await startSize(path, w), false, options.signer !== undefined, undefined, true);
+      const m = options.manifest;
+      if (m) {
+        m.startFrom({ treeSize: w.frameCount, apex: w.startApex ?? EMPTY });
+        a.manifest = m;
+        a.baseline = (meta, digest) => m.unchanged(meta, digest);
+      }
+      return a;
     } catch (e) {
       lock.release();
       throw e;
@@ -269,12 +341,33 @@ export class ArchiveWriter {
       if (below !== undefined) throw new DareError('CONFLICT', `cannot replace the directory ${JSON.stringify(meta.path)} by a ${meta.kind}: ${JSON.stringify(below)} is in it`);
     }
     const body = meta.kind === 'file' ? content ?? EMPTY : EMPTY;
-    const f = await this.sequence.append(body, { payloadLength: meta.size, contentMeta: entryContentMeta(meta) });
-    const entry: IndexEntry = { ...meta, index: f.index, position: f.position, frameDigest: f.frameDigest };
+    // The content digest (IndexEntry.digest) is computed on the way, for later incremental sessions.
+    const hashed: { digest?: Uint8Array } = {};
+    const source = body instanceof Uint8Array ? body : hashing(body, hashed);
+    const f = await this.sequence.append(source, { payloadLength: meta.size, contentMeta: entryContentMeta(meta) });
+    const digest = meta.kind !== 'file' ? undefined : body instanceof Uint8Array ? await contentDigest(body) : hashed.digest;
+    const entry: IndexEntry = { ...meta, index: f.index, position: f.position, frameDigest: f.frameDigest, ...(digest ? { digest } : {}) };
+    this.manifest?.record(meta, digest);
     this.live.delete(meta.path);
     this.live.set(meta.path, entry);
     this.dirty = true;
     return entry;
+  }
+
+  /**
+   * Adds an entry unless the session is incremental and the archive already holds it
+   * unchanged (ArchiveOpenOptions.incremental, ArchiveWriteOnlyOptions.manifest): then writes
+   * nothing and resolves to false. `content` is read twice at most: once for its digest when
+   * everything else matches, once to store it.
+   */
+  async update(meta: EntryMeta, content?: ContentSource): Promise<boolean> {
+    const open = () => (content === undefined ? EMPTY : content instanceof Uint8Array ? content : content());
+    if (this.baseline && (await this.baseline(meta, () => contentDigest(open())))) {
+      this.skipped++;
+      return false;
+    }
+    await this.add(meta, open());
+    return true;
   }
 
   /** Deletes an entry and everything below it (a deletion marker each); NOT_FOUND when nothing matches. */
@@ -318,7 +411,13 @@ export class ArchiveWriter {
       }
       await this.sequence.close();
       if (this.temp) await placeFile(this.temp.file, this.path, this.temp.force).catch((e: unknown) => { throw fsError(e, this.path); });
-      return { entries: entries.length, frames, apex, signed: apex !== undefined && this.signed, ...(this.writeOnly ? { writeOnly: true } : {}) };
+      // After the archive is synced: a crash before this leaves a manifest of an older state (sent again next time).
+      const end = apex ?? this.sequence.startApex;
+      if (this.manifest && end) await this.manifest.save({ treeSize: frames, apex: end });
+      return {
+        entries: entries.length, frames, apex, signed: apex !== undefined && this.signed, ...(this.writeOnly ? { writeOnly: true } : {}),
+        ...(this.baseline ? { unchanged: this.skipped } : {}),
+      };
     } catch (e) {
       await this.cleanup();
       throw e;

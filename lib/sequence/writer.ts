@@ -154,6 +154,8 @@ export class SequenceWriter {
   frameZero?: Uint8Array;
   /** What open() found about trust (OpenOptions.trust), when it was asked. */
   trust?: TrustReport;
+  /** The TreeDigest of the last frame when the session started (open(); Merkle sequences). */
+  startApex?: Uint8Array;
 
   private constructor(path: string, out: FileAppender, type: SequenceType, policy: SequencePolicy, keys: SequenceKeys, next: number, tornBytes: number, frontier?: MerkleFrontier, chain?: Chain) {
     this.path = path;
@@ -230,6 +232,7 @@ export class SequenceWriter {
       w.frameZero = state.frameZero;
       w.ownLock = own;
       w.trust = trust;
+      w.startApex = state.last.trailer?.treeDigest;
       return w;
     } catch (e) {
       own?.release();
