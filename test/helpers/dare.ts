@@ -3,6 +3,7 @@
  * process, so CLI tests exercise argument parsing, streams and exit codes exactly
  * as a user sees them. `npm test` builds dist/ before running the tests.
  */
+import { afterAll } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const DARE_BIN = fileURLToPath(new URL('../../bin/dare.js', import.meta.url));
+
+/** The children's state folder (a write-only host's backup manifests), not the tester's home. */
+const STATE_HOME = mkdtempSync(join(tmpdir(), 'dare-state-'));
+afterAll(() => rmSync(STATE_HOME, { recursive: true, force: true }));
 
 export interface DareResult {
   code: number;
@@ -22,7 +27,7 @@ export function dare(args: string[], opts: { input?: Uint8Array | string; cwd?: 
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [DARE_BIN, ...args], {
       cwd: opts.cwd,
-      env: { ...process.env, ...opts.env },
+      env: { ...process.env, XDG_STATE_HOME: STATE_HOME, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
