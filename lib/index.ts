@@ -8,6 +8,11 @@ export type { DareErrorCode } from './errors.js';
 export { toHex, fromHex, utf8, fromUtf8 } from './internal/bytes.js';
 export { base32Encode, base32Decode } from './encoding/base32.js';
 export { base64urlEncode, base64urlDecode } from './encoding/base64url.js';
+// JSON text and the shared data model (lib/encoding): what lib/mesh reads and writes objects with.
+export { decodeJson, encodeJson, asBinary } from './encoding/json.js';
+export type { JsonDecodeOptions } from './encoding/json.js';
+export type { JsonValue, JsonObject } from './encoding/value.js';
+export { isJsonObject } from './encoding/value.js';
 export { contentTypeOf, DEFAULT_CONTENT_TYPE } from './content-type.js';
 export { digestStream, contentDigestOfStream, checkContentDigestOfStream } from './hash.js';
 export type { StreamUdfOptions } from './hash.js';
