@@ -161,7 +161,8 @@ export function fromEdwards(curve: MontgomeryCurve, P: EdwardsPoint): Montgomery
 /** P + Q in affine coordinates (threshold-06 §5.2.4); KEY_INVALID for the identity. */
 export function addPoints(curve: MontgomeryCurve, P: MontgomeryPoint, Q: MontgomeryPoint): MontgomeryPoint {
   const { p, A } = params(curve);
-  const inv = curve === 'X25519' ? ed25519.Point.Fp.inv : ed448.Point.Fp.inv;
+  const Fp = curve === 'X25519' ? ed25519.Point.Fp : ed448.Point.Fp;
+  const inv = (x: bigint): bigint => Fp.inv(x);
   let lambda: bigint;
   if (P.u === Q.u) {
     if (mod(P.v + Q.v, p) === 0n) throw keyInvalid('the sum of the keys is the identity');
