@@ -11,7 +11,7 @@ export type { SignatureAlgorithm } from './signature.js';
 export { hkdf, hkdfExtract, hkdfExpand } from './kdf.js';
 export type { HkdfHash } from './kdf.js';
 export {
-  edwardsGroup, decodeScalar, encodeScalar, decodePoint, decodePublicPoint, multiply, mod, invMod, powMod,
+  edwardsGroup, decodeScalar, encodeScalar, decodePoint, decodePublicPoint, multiply,
   rfc7748Scalar, rfc8032Scalar, montgomeryU, liftU,
 } from './edwards.js';
 export type { CurveName, EdwardsCurveName, MontgomeryCurveName, EdwardsGroup } from './edwards.js';
