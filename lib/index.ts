@@ -9,7 +9,7 @@ export { toHex, fromHex, utf8, fromUtf8 } from './internal/bytes.js';
 export { base32Encode, base32Decode } from './encoding/base32.js';
 export { base64urlEncode, base64urlDecode } from './encoding/base64url.js';
 // JSON text and the shared data model (lib/encoding): what lib/mesh reads and writes objects with.
-export { decodeJson, encodeJson, asBinary } from './encoding/json.js';
+export { decodeJson, encodeJson, encodeJsonReference, asBinary } from './encoding/json.js';
 export type { JsonDecodeOptions } from './encoding/json.js';
 export type { JsonValue, JsonObject } from './encoding/value.js';
 export { isJsonObject } from './encoding/value.js';

@@ -17,6 +17,8 @@ import { connectionWitness } from './messages/witness.js';
 import { deriveMeshPrivateKey, parseMeshSeed, type MeshCurve, type MeshSeedKind } from './keys/seed.js';
 import { keyUdf, privateKeyFromStandard, samePublicKey } from './keys/mesh-key.js';
 import { publicKeyOfKeyData } from './keys/key-data.js';
+import { signWithKey } from './keys/signer.js';
+import { sha512 } from '@noble/hashes/sha2.js';
 
 type Vector = Record<string, unknown> & { source?: string };
 interface Fixture { kind: string; source: string; vectors: Vector[] }
@@ -94,6 +96,15 @@ const runners: Record<string, (v: Vector) => Promise<void> | void> = {
       expect(keyUdf(derived.publicKey), k.name).toBe(k.udf);
       expect(samePublicKey(derived.publicKey, printed), k.name).toBe(true);
       expect(derived.publicKey.public, k.name).toEqual(printed.public);
+      if (k.field === 'ProfileSignature') {
+        // The printed self-signature (the reference's: Ed448, empty context, over the PayloadDigest) is
+        // deterministic: the derived 56-byte key, SHAKE256-expanded, gives it byte for byte.
+        const env = (record.EnvelopedProfileDevice as EnvelopeJson).$envelope;
+        const trailer = env[2] as { PayloadDigest: string; signatures: { signature: string }[] };
+        const digest = base64urlDecode(trailer.PayloadDigest);
+        expect(digest).toEqual(sha512(base64urlDecode(env[1] as string)));
+        expect(signWithKey(derived, digest, new Uint8Array(0))).toEqual(base64urlDecode((trailer.signatures[0] as { signature: string }).signature));
+      }
     }
   },
   profile: async (v) => {

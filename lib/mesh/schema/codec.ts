@@ -15,7 +15,7 @@
  * @module
  */
 import {
-  DareError, asBinary, base64urlEncode, decodeJson, encodeJson, fromUtf8, isJsonObject, utf8,
+  DareError, asBinary, base64urlEncode, decodeJson, encodeJson, encodeJsonReference, fromUtf8, isJsonObject, utf8,
   type JsonObject, type JsonValue,
 } from '../../index.js';
 import type { AnyMeshObject, ClassName, ConcreteClass, EnvelopeJson, FieldsOf, MeshObject, OpaqueObject, SubclassOf } from './classes.js';
@@ -183,7 +183,10 @@ export function decodeMeshObject<C extends ClassName>(
   return fromJsonValue(parseMeshJson(input, limits), expected);
 }
 
-function writeSingle(kind: SingleKind, v: unknown, where: string): JsonValue {
+/** How binary values are written: base64url text (JSON) or bytes (for writers that lay them out). */
+type BinaryForm = 'text' | 'bytes';
+
+function writeSingle(kind: SingleKind, v: unknown, where: string, bin: BinaryForm): JsonValue {
   switch (kind) {
     case 'string':
       if (typeof v !== 'string') throw new TypeError(`${where}: expected a string`);
@@ -199,7 +202,7 @@ function writeSingle(kind: SingleKind, v: unknown, where: string): JsonValue {
       return v;
     case 'binary':
       if (!(v instanceof Uint8Array)) throw new TypeError(`${where}: expected a Uint8Array`);
-      return base64urlEncode(v);
+      return bin === 'bytes' ? v : base64urlEncode(v);
     case 'datetime':
       if (!(v instanceof Date)) throw new TypeError(`${where}: expected a Date`);
       return formatDateTime(v);
@@ -217,13 +220,13 @@ function writeSingle(kind: SingleKind, v: unknown, where: string): JsonValue {
   const o = v as { $type: string };
   if (kind.t === 'struct') {
     if (o.$type !== kind.cls) throw new TypeError(`${where}: expected a ${kind.cls}, got ${o.$type}`);
-    return writeBody(o, where);
+    return writeBody(o, where, bin);
   }
   if (!(o as Partial<OpaqueObject>).$opaque && !derivesFrom(o.$type, kind.base)) throw new TypeError(`${where}: ${o.$type} is not a ${kind.base}`);
-  return toJsonValue(o as AnyMeshObject | OpaqueObject);
+  return { [o.$type]: writeBody(o, o.$type, bin) };
 }
 
-function writeBody(o: { $type: string }, where: string): JsonObject {
+function writeBody(o: { $type: string }, where: string, bin: BinaryForm): JsonObject {
   const r = o as Record<string, unknown> & { $unknown?: JsonObject; $opaque?: boolean };
   if (r.$opaque) return { ...(r.$unknown ?? {}) };
   const cls = classOf(o.$type);
@@ -234,8 +237,8 @@ function writeBody(o: { $type: string }, where: string): JsonObject {
     if (v === undefined || v === null) continue;
     if (typeof kind === 'object' && kind.t === 'list') {
       if (!Array.isArray(v)) throw new TypeError(`${where}.${name}: expected an array`);
-      out[name] = v.map((x, i) => writeSingle(kind.of, x, `${where}.${name}[${i}]`));
-    } else out[name] = writeSingle(kind, v, `${where}.${name}`);
+      out[name] = v.map((x, i) => writeSingle(kind.of, x, `${where}.${name}[${i}]`, bin));
+    } else out[name] = writeSingle(kind, v, `${where}.${name}`, bin);
   }
   for (const k of Object.keys(r)) {
     if (k !== '$type' && k !== '$unknown' && !cls.fields.has(k) && r[k] !== undefined) throw new TypeError(`${where}: ${o.$type} has no field ${k}`);
@@ -244,14 +247,20 @@ function writeBody(o: { $type: string }, where: string): JsonObject {
   return out;
 }
 
-/** The tagged JSON value of an object: `{"<Class>": {...}}`. */
-export function toJsonValue(o: AnyMeshObject | OpaqueObject): JsonObject {
-  return { [o.$type]: writeBody(o, o.$type) };
+/** The tagged JSON value of an object: `{"<Class>": {...}}` (binary as base64url text, or as bytes). */
+export function toJsonValue(o: AnyMeshObject | OpaqueObject, binary: BinaryForm = 'text'): JsonObject {
+  return { [o.$type]: writeBody(o, o.$type, binary) };
 }
 
-/** The tagged JSON text of an object as UTF-8 (compact, or indented by `indent` spaces). */
-export function encodeMeshObject(o: AnyMeshObject | OpaqueObject, options: { indent?: number } = {}): Uint8Array {
-  return utf8(encodeJson(toJsonValue(o), options));
+export interface MeshEncodeOptions {
+  /** 'compact' (default), or 'reference': the C# reference's indented layout with long base64url broken across lines. */
+  readonly layout?: 'compact' | 'reference';
+}
+
+/** The tagged JSON text of an object as UTF-8. */
+export function encodeMeshObject(o: AnyMeshObject | OpaqueObject, options: MeshEncodeOptions = {}): Uint8Array {
+  if (options.layout === 'reference') return utf8(encodeJsonReference(toJsonValue(o, 'bytes')));
+  return utf8(encodeJson(toJsonValue(o)));
 }
 
 /** Builds an object of class C (a typed constructor: `meshObject('CatalogedBookmark', { Uri })`). */

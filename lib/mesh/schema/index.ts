@@ -11,7 +11,7 @@ export {
   decodeMeshObject, fromJsonValue, toJsonValue, encodeMeshObject, meshObject, parseMeshJson, parseDateTime, formatDateTime,
   MESH_MAX_BYTES, MESH_MAX_DEPTH,
 } from './codec.js';
-export type { MeshDecodeLimits, Decoded } from './codec.js';
+export type { MeshDecodeLimits, MeshEncodeOptions, Decoded } from './codec.js';
 export { classOf, classNames, subclassesOf, derivesFrom } from './registry.js';
 export type { ResolvedClass } from './registry.js';
 export type { FieldKind, ClassDef } from './kinds.js';
