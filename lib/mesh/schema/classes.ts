@@ -45,12 +45,13 @@ export interface OpaqueObject {
 }
 
 /**
- * A DARE envelope in JSON as carried inside a Mesh object (`[header, payload, trailer]`),
- * with the class its payload should hold as a type parameter. Open it with `Enveloped`.
+ * A DARE envelope in JSON as carried inside a Mesh object (`[header, payload, trailer]`).
+ * The type parameter names the class its payload should hold, as documentation only: what
+ * it holds is known once `open` (enveloped.ts) has checked it against what the caller expects.
  */
 export interface EnvelopeJson<C extends string = string> {
   readonly $envelope: readonly JsonValue[];
-  /** Phantom: the class the payload holds ('' for any content). */
+  /** Phantom: the classes the payload should hold (checked only when it is opened). */
   readonly $of?: C;
 }
 
@@ -62,7 +63,7 @@ type SingleValue<K> =
   : K extends 'datetime' ? Date
   : K extends { t: 'struct'; cls: infer C extends ClassName } ? MeshObject<C>
   : K extends { t: 'tagged'; base: infer C extends ClassName } ? AnyMeshObject<SubclassOf<C>> | OpaqueObject
-  : K extends { t: 'enveloped'; cls: infer C extends string } ? EnvelopeJson<C>
+  : K extends { t: 'enveloped'; cls: infer C extends string } ? EnvelopeJson<C extends ClassName ? SubclassOf<C> : string>
   : never;
 
 export type FieldValue<K extends FieldKind> = K extends ListKind<infer E extends SingleKind> ? SingleValue<E>[] : SingleValue<K>;
