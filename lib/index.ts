@@ -25,8 +25,8 @@ export type { KeySet, PublicKeySet } from './keys/keyset.js';
 export { encodeKeyFile, decodeKeyFile, isProtectedKeyFile, DEFAULT_SCRYPT, MAX_SCRYPT } from './keys/keyfile.js';
 export type { Identity, ScryptParams } from './keys/keyfile.js';
 // Decryption identities (lib/keys/identity.ts): key agreement behind an interface, possibly asynchronous.
-export { localIdentity, toIdentity, isAgreementIdentity, ephemeralU } from './keys/identity.js';
-export type { AgreementIdentity, DecryptionKeyLike, IdentityCurve } from './keys/identity.js';
+export { localIdentity, toIdentity, isAgreementIdentity, ephemeralU, isSigner } from './keys/identity.js';
+export type { AgreementIdentity, DecryptionKeyLike, IdentityCurve, Signer, SigningKeyLike } from './keys/identity.js';
 export { encodeEnvelope, encodeEnvelopeBytes, ciphertextLength } from './envelope/writer.js';
 export type { EncodeOptions, EnvelopeEncoding } from './envelope/writer.js';
 export { EnvelopeReader, decodeEnvelopeBytes } from './envelope/reader.js';

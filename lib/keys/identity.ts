@@ -15,7 +15,7 @@
  */
 import { DareError } from '../errors.js';
 import { agree, edwardsAgreement } from '../crypto/agreement.js';
-import type { DecryptionKey } from './types.js';
+import type { DecryptionKey, SignatureCurve, SigningKey } from './types.js';
 
 /** Curves a recipient entry's ephemeral key can be on. */
 export type IdentityCurve = 'X25519' | 'X448' | 'Ed25519' | 'Ed448';
@@ -73,4 +73,23 @@ export function localIdentity(key: DecryptionKey): AgreementIdentity {
 /** An identity for any accepted decryption key. */
 export function toIdentity(k: DecryptionKeyLike): AgreementIdentity {
   return isAgreementIdentity(k) ? k : localIdentity(k);
+}
+
+/**
+ * A key that signs behind an interface: a combined key (a raw scalar, which has no RFC 8032
+ * seed and signs with a secret nonce prefix, crypto/combine-sign.ts), or a key held in a key
+ * store. Writers take signers wherever they take signing keys. `sign` returns an RFC 8032
+ * signature over `message` with `context` (the signing purpose), verifiable under `publicKey`.
+ */
+export interface Signer {
+  readonly crv: SignatureCurve;
+  readonly publicKey: Uint8Array;
+  sign(message: Uint8Array, context: Uint8Array): Uint8Array;
+}
+
+/** What writers accept as a signing key: a private key or a signer. */
+export type SigningKeyLike = SigningKey | Signer;
+
+export function isSigner(k: SigningKeyLike): k is Signer {
+  return typeof (k as Partial<Signer>).sign === 'function';
 }

@@ -9,7 +9,9 @@
  * says about itself:
  * - the signature is by one of the keys the caller names (`signers`), never "some valid
  *   signature"; each Mesh object type is signed under its own purpose `mesh/<Type>/v1`
- *   (the RFC 8032 context), chosen from the class the caller expects;
+ *   (the RFC 8032 context), chosen from the classes the caller expects; the signature is the
+ *   core's envelope signature (docs/FORMAT.md §6), so it covers the metadata (ContentMetaData,
+ *   clear or cloaked), the annotations, the PayloadDigest and the PayloadMac;
  * - the payload is an object of an expected class, read by the schema codec within limits;
  * - the metadata agrees with it: MessageType is the object's class, UniqueId its identifier
  *   (a message's MessageId, a profile's UDF), EnvelopeId MakeID(MessageId) for a message and
@@ -20,17 +22,16 @@
  * @module
  */
 import {
-  DareError, decodeEnvelopeBytes, decodeJson, encodeEnvelopeBytes, encodeJson, isJsonObject, utf8,
-  type ContentMeta, type DecryptionKeyLike, type JsonValue,
+  DareError, base64urlDecode, decodeEnvelopeBytes, decodeJson, encodeEnvelopeBytes, encodeJson, isJsonObject, utf8,
+  type ContentMeta, type DecryptionKeyLike, type JsonObject, type JsonValue,
 } from '../index.js';
 import {
-  decodeMeshObject, derivesFrom, encodeMeshObject, type AnyMeshObject, type ClassName, type Decoded, type EnvelopeJson,
+  decodeMeshObject, derivesFrom, encodeMeshObject, subclassesOf, type AnyMeshObject, type ClassName, type Decoded, type EnvelopeJson,
   type MeshDecodeLimits,
 } from './schema/index.js';
-import { montgomeryU, type MeshPublicKey } from './keys/mesh-key.js';
-import type { MeshSigner } from './keys/signer.js';
+import { isSignatureCurve, montgomeryU, samePublicKey, type MeshPublicKey } from './keys/mesh-key.js';
+import { coreSigner, type MeshSigner } from './keys/signer.js';
 import { envelopeId as makeEnvelopeId } from './messages/ids.js';
-import { envelopeSign, envelopeSignaturesOf } from './envelope-signing.js';
 
 /** The content type of every Mesh object payload. */
 export const MESH_OBJECT_CONTENT_TYPE = 'application/mmm/object';
@@ -82,14 +83,10 @@ export async function seal<C extends ClassName>(object: AnyMeshObject<C>, option
     return { crv: k.crv, publicKey: montgomeryU(k) };
   });
   const bytes = await encodeEnvelopeBytes(encodeMeshObject(o, { layout: options.layout }), {
-    encoding: 'json', contentMeta, recipients,
+    encoding: 'json', contentMeta, recipients, signers: [coreSigner(options.signer)], purpose: meshPurpose(o.$type),
+    envelopeId: envelopeIdOf(o, uniqueId),
   });
-  const env = decodeJson(new TextDecoder().decode(bytes)) as JsonValue[];
-  const header = env[0] as Record<string, JsonValue>;
-  const id = envelopeIdOf(o, uniqueId);
-  const withId = id === undefined ? header : { EnvelopeId: id, ...header };
-  const signed = await envelopeSign([withId, ...env.slice(1)], options.signer, meshPurpose(o.$type));
-  return { $envelope: signed };
+  return { $envelope: decodeJson(new TextDecoder().decode(bytes)) as JsonValue[] };
 }
 
 export interface OpenOptions<C extends ClassName> {
@@ -132,6 +129,16 @@ export function envelopeBytes(env: EnvelopeJson): Uint8Array {
   return utf8(encodeJson(e as JsonValue));
 }
 
+/** The purposes the envelope's signature entries name (hints: each is verified as the one expected). */
+function namedPurposes(env: readonly JsonValue[]): Set<string> {
+  const out = new Set<string>();
+  for (const part of [env[0], env[2]]) {
+    if (!isJsonObject(part) || !Array.isArray(part.signatures)) continue;
+    for (const e of part.signatures) if (isJsonObject(e) && typeof e.Purpose === 'string') out.add(e.Purpose);
+  }
+  return out;
+}
+
 /**
  * Opens an envelope: the signature by one of `signers` under the purpose of the expected
  * class, the payload as an object of that class, and the metadata consistent with it.
@@ -140,14 +147,43 @@ export async function open<C extends ClassName>(env: EnvelopeJson, options: Open
   const expected = typeof options.expect === 'string' ? [options.expect] : options.expect;
   if (options.signers.length === 0) throw new TypeError('"signers" expected at least one key: a mesh object is verified against the key expected to sign it');
   const bytes = envelopeBytes(env);
-  const { info, payload } = await decodeEnvelopeBytes(bytes, { keys: options.keys, allowUnauthenticated: false });
+  // The verifier chooses the purpose: one of the expected classes' (the entries' labels only say which).
+  const candidates = [...new Set(expected.flatMap((c) => subclassesOf(c)))].map(meshPurpose);
+  const named = namedPurposes(env.$envelope);
+  const purposes = named.size === 0 ? candidates.slice(0, 1) : candidates.filter((p) => named.has(p));
+  if (purposes.length === 0) throw new DareError('SIGNATURE_INVALID', `signed for ${[...named].join(', ')}, not as ${expected.join(' or ')}`);
+  const trustedSigners = options.signers.map((k) => {
+    if (!isSignatureCurve(k.crv)) throw new TypeError(`a ${k.crv} key does not sign`);
+    return { crv: k.crv, publicKey: k.public };
+  });
+  const acceptLegacy = options.acceptLegacy === true;
+  let decoded: Awaited<ReturnType<typeof decodeEnvelopeBytes>> | undefined;
+  let purpose = purposes[0] as string;
+  let failure: unknown;
+  for (const p of purposes) {
+    try {
+      decoded = await decodeEnvelopeBytes(bytes, {
+        keys: options.keys, trustedSigners, requireTrustedSignature: true, purpose: p, acceptLegacySignatures: acceptLegacy,
+      });
+      purpose = p;
+      break;
+    } catch (e) {
+      if (!(e instanceof DareError) || e.code !== 'SIGNATURE_INVALID') throw e;
+      failure = e;
+    }
+  }
+  if (decoded === undefined) throw failure;
+  const { info, payload, result } = decoded;
   const object = decodeMeshObject(payload, expected, options.limits) as Decoded<C>;
-  const signer = envelopeSignaturesOf(env.$envelope, payload, options.signers, meshPurpose(object.$type), options.acceptLegacy === true);
+  const check = result.signatures.find((c) => c.status === 'valid' && c.trusted && (acceptLegacy || !c.legacy));
+  const key = options.signers.find((k) => check?.publicKey !== undefined && samePublicKey(k, { crv: k.crv, public: check.publicKey }));
+  if (check === undefined || key === undefined) throw new DareError('SIGNATURE_INVALID', 'not signed by an expected key');
+  if (!check.legacy && meshPurpose(object.$type) !== purpose) throw mismatch(`signed as ${purpose}, the payload is a ${object.$type}`);
   const meta = info.contentMeta;
   const other = meta?.other ?? {};
   const type = other.MessageType;
   if (type !== undefined && type !== object.$type) throw mismatch(`envelope metadata says ${String(type)}, the payload is a ${object.$type}`);
-  if (type === undefined && !signer.legacy) throw new DareError('MALFORMED', 'mesh envelope metadata names no MessageType');
+  if (type === undefined && !check.legacy) throw new DareError('MALFORMED', 'mesh envelope metadata names no MessageType');
   if (meta?.contentType !== undefined && meta.contentType !== MESH_OBJECT_CONTENT_TYPE) throw mismatch(`envelope content type is ${meta.contentType}, not ${MESH_OBJECT_CONTENT_TYPE}`);
   const uniqueId = typeof other.UniqueId === 'string' ? other.UniqueId : undefined;
   const own = uniqueIdOf(object as AnyMeshObject);
@@ -156,7 +192,7 @@ export async function open<C extends ClassName>(env: EnvelopeJson, options: Open
   const wantId = envelopeIdOf(object as AnyMeshObject, own ?? uniqueId);
   if (envelopeId !== undefined && wantId !== undefined && envelopeId !== wantId) throw mismatch(`EnvelopeId ${envelopeId} is not ${wantId}`);
   return {
-    object, signer: signer.key, legacy: signer.legacy, created: meta?.created ? new Date(meta.created) : undefined,
+    object, signer: key, legacy: check.legacy, created: meta?.created ? new Date(meta.created) : undefined,
     uniqueId: uniqueId ?? own, envelopeId, payload,
   };
 }
@@ -167,6 +203,14 @@ export async function open<C extends ClassName>(env: EnvelopeJson, options: Open
  * UDF the caller then compares with the one it expects before trusting anything.
  */
 export async function peek<C extends ClassName>(env: EnvelopeJson, expect: C | readonly C[], limits?: MeshDecodeLimits): Promise<Decoded<C>> {
-  const { payload } = await decodeEnvelopeBytes(envelopeBytes(env), { decrypt: false });
-  return decodeMeshObject(payload, expect, limits) as Decoded<C>;
+  envelopeBytes(env);
+  const [header, payload] = env.$envelope as [JsonObject, string];
+  if (typeof header.enc === 'string' && header.enc.toLowerCase() !== 'none') throw new DareError('MALFORMED', 'an encrypted envelope cannot be read without its key');
+  let bytes: Uint8Array;
+  try {
+    bytes = base64urlDecode(payload);
+  } catch (e) {
+    throw new DareError('MALFORMED', 'envelope payload is not base64url', { cause: e });
+  }
+  return decodeMeshObject(bytes, expect, limits) as Decoded<C>;
 }

@@ -10,14 +10,15 @@
  * verify with any RFC 8032 verifier under the key's public key.
  * @module
  */
+import type { Signer } from '../../index.js';
 import { signWithScalar, verify } from '../../crypto/index.js';
 import { isSignatureCurve, type MeshPrivateKey, type MeshPublicKey } from './mesh-key.js';
 
-/** A key that signs: in memory, in a key store, or on a device (hence asynchronous). */
+/** A key that signs (in memory, or in a key store unlocked beforehand). */
 export interface MeshSigner {
   readonly publicKey: MeshPublicKey;
   /** An RFC 8032 signature over `message` with the context `context` (0..255 bytes). */
-  sign(message: Uint8Array, context: Uint8Array): Promise<Uint8Array>;
+  sign(message: Uint8Array, context: Uint8Array): Uint8Array;
 }
 
 function algorithm(crv: 'Ed25519' | 'Ed448'): 'Ed25519ctx' | 'Ed448' {
@@ -34,7 +35,14 @@ export function signWithKey(key: MeshPrivateKey, message: Uint8Array, context: U
 /** The signer of a private key held in memory. */
 export function localSigner(key: MeshPrivateKey): MeshSigner {
   if (!isSignatureCurve(key.crv)) throw new TypeError(`${key.crv} keys do not sign`);
-  return { publicKey: key.publicKey, sign: async (message, context) => signWithKey(key, message, context) };
+  return { publicKey: key.publicKey, sign: (message, context) => signWithKey(key, message, context) };
+}
+
+/** The core's view of a Mesh signer (keys/identity.ts `Signer`), for the envelope writer. */
+export function coreSigner(s: MeshSigner): Signer {
+  const crv = s.publicKey.crv;
+  if (!isSignatureCurve(crv)) throw new TypeError(`${crv} keys do not sign`);
+  return { crv, publicKey: s.publicKey.public, sign: (message, context) => s.sign(message, context) };
 }
 
 /** Verifies an RFC 8032 signature made with `context` (false on any failure). */

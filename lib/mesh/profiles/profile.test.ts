@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { base64urlDecode, base64urlEncode, encodeJson } from '../../index.js';
+import { base64urlDecode, base64urlEncode, decodeJson, encodeEnvelopeBytes, encodeJson } from '../../index.js';
 import { errorCode } from '../../internal/error-code.test-util.js';
 import { at, draftJson } from '../draft.test-util.js';
 import type { JsonValue as JsonValueLike } from '../../index.js';
 import type { EnvelopeJson } from '../schema/index.js';
 import { generateMeshSeed, parseMeshSeed } from '../keys/seed.js';
 import { keyUdf } from '../keys/mesh-key.js';
-import { localSigner } from '../keys/signer.js';
-import { envelopeSign } from '../envelope-signing.js';
+import { coreSigner, localSigner } from '../keys/signer.js';
 import { decodeMeshObject, encodeMeshObject, meshObject } from '../schema/index.js';
 import { seal, open } from '../enveloped.js';
 import { createProfile, openProfile, profileUdf, type ProfileClass } from './profile.js';
@@ -74,10 +73,15 @@ describe('profiles: create from a seed, self-sign, open against the expected UDF
     expect(['DIGEST_MISMATCH', 'SIGNATURE_INVALID']).toContain(await errorCode(openProfile(tampered, 'ProfileDevice', made.udf)));
     // The same bytes expected as a host profile: not a ProfileHost.
     expect(await errorCode(openProfile(made.envelope, 'ProfileHost', made.udf))).toBe('MALFORMED');
-    // A ProfileDevice payload signed for the purpose of ProfileHost does not open as a ProfileDevice.
-    const unsigned = { ...arr[2] as object, signatures: [] };
-    const resigned = await envelopeSign([arr[0], arr[1], unsigned] as never, localSigner(made.keys.ProfileSignature), 'mesh/ProfileHost/v1');
-    expect(await errorCode(openProfile({ $envelope: resigned } as EnvelopeJson, 'ProfileDevice', made.udf))).toBe('SIGNATURE_INVALID');
+    // A ProfileDevice payload signed for the purpose of ProfileHost (a class the caller would accept) does not open.
+    const relabelled = await encodeEnvelopeBytes(base64urlDecode(arr[1] as string), {
+      encoding: 'json', signers: [coreSigner(localSigner(made.keys.ProfileSignature))], purpose: 'mesh/ProfileHost/v1',
+      contentMeta: { contentType: 'application/mmm/object', other: { UniqueId: made.udf, MessageType: 'ProfileDevice' } },
+    });
+    const env = { $envelope: decodeJson(new TextDecoder().decode(relabelled)) } as EnvelopeJson;
+    expect(await errorCode(openProfile(env, 'ProfileDevice', made.udf))).toBe('SIGNATURE_INVALID');
+    // Signed as a ProfileDevice, expected as an account profile.
+    expect(await errorCode(open(made.envelope, { expect: 'ProfileUser', signers: [made.keys.ProfileSignature.publicKey] }))).toBe('SIGNATURE_INVALID');
   });
 
   it('metadata that disagrees with the signed payload is refused', async () => {
@@ -107,6 +111,6 @@ describe('profiles: create from a seed, self-sign, open against the expected UDF
     const env = await seal(entry, { signer: localSigner(admin.keys.AccountSignature) });
     expect((await open(env, { expect: 'CatalogedBookmark', signers: [admin.keys.AccountSignature.publicKey] })).object.Uri).toBe('https://example.com');
     expect(await errorCode(open(env, { expect: 'CatalogedBookmark', signers: [admin.keys.AdministratorSignature.publicKey] }))).toBe('SIGNATURE_INVALID');
-    expect(await errorCode(open(env, { expect: 'CatalogedCredential', signers: [admin.keys.AccountSignature.publicKey] }))).toBe('MALFORMED');
+    expect(await errorCode(open(env, { expect: 'CatalogedCredential', signers: [admin.keys.AccountSignature.publicKey] }))).toBe('SIGNATURE_INVALID');
   });
 });
