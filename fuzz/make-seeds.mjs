@@ -128,6 +128,25 @@ await seq('signed-Chain', { type: 'Chain', signer: ks25519.signature, contentMet
 await seq('torn-Merkle', { type: 'Merkle', secret: K.secret }, [entries(4)], { tear: 9 });
 rmSync(seqDir, { recursive: true, force: true });
 
+// Mesh objects: the drafts' printed examples as printed, their inner payloads (indented, raw line
+// breaks inside base64url), and objects and envelopes this implementation writes.
+const mesh = await lib('mesh/index.js');
+for (const f of readdirSync(join(root, 'fixtures/mesh/draft')).sort()) {
+  const text = readFileSync(join(root, 'fixtures/mesh/draft', f), 'utf8');
+  add('mesh', `draft-${f.replace('.txt', '')}`, text);
+  const inner = [...text.matchAll(/"(ewog[A-Za-z0-9_\s-]+)"/g)].map((m) => Buffer.from(m[1].replace(/\s+/g, ''), 'base64url'));
+  inner.slice(0, 2).forEach((b, i) => add('mesh', `draft-${f.replace('.txt', '')}-payload-${i}`, b));
+}
+const alice = await mesh.createProfile('ProfileUser', mesh.generateMeshSeed('MeshProfileAccount'), { AccountAddress: 'alice@example.com' });
+const coffee = await mesh.createProfile('ProfileDevice', mesh.generateMeshSeed('MeshProfileDevice'), { Description: 'coffee pot' });
+add('mesh', 'profile-user', mesh.encodeMeshObject(alice.profile));
+add('mesh', 'profile-user-envelope', JSON.stringify(alice.envelope.$envelope));
+add('mesh', 'key-data-private', mesh.encodeMeshObject(mesh.privateKeyDataOf(alice.keys.AccountEncryption)));
+const stores = new Map([['MMM_Contact', mesh.privateKeyFromStandard('X448', K.x448)]]);
+const activation = await mesh.activateDevice({ deviceEnvelope: coffee.envelope, deviceUdf: coffee.udf, account: { profile: alice.profile, envelope: alice.envelope, held: { keys: alice.keys, stores } }, roles: ['web'] });
+add('mesh', 'cataloged-device', mesh.encodeMeshObject(activation.catalogedDevice));
+add('mesh', 'connection-device-envelope', JSON.stringify(activation.catalogedDevice.EnvelopedConnectionDevice.$envelope));
+
 const only = process.argv.slice(2);
 for (const [target, files] of Object.entries(out).filter(([t]) => only.length === 0 || only.includes(t))) {
   const dir = join(root, 'fixtures/fuzz', target);

@@ -27,6 +27,10 @@ import { MemoryReader } from '../lib/encoding/jbcd.js';
 import { SequenceWriter } from '../lib/sequence/writer.js';
 import { SequenceReader, type SequenceReadOptions } from '../lib/sequence/reader.js';
 import { verifySequence } from '../lib/sequence/verify.js';
+import {
+  decodeMeshObject, encodeMeshObject, open as openMeshEnvelope, parseMeshJson, privateKeyFromStandard, privateKeyOfKeyData,
+  publicKeyOfKeyData, type ClassName,
+} from '../lib/mesh/index.js';
 
 export interface FuzzTarget {
   readonly name: string;
@@ -185,6 +189,13 @@ export const TARGETS: readonly FuzzTarget[] = [
     },
   },
   {
+    name: 'mesh',
+    maxLength: 16384,
+    async run(input) {
+      await readMesh(input);
+    },
+  },
+  {
     name: 'keyfile',
     maxLength: 4096,
     async run(input) {
@@ -196,6 +207,38 @@ export const TARGETS: readonly FuzzTarget[] = [
     },
   },
 ];
+
+/** Classes the mesh target reads its input as (nested classes are reached from these). */
+const MESH_CLASSES: readonly ClassName[] = [
+  'ProfileUser', 'ProfileDevice', 'ConnectionDevice', 'ActivationAccount', 'CatalogedDevice', 'CatalogedContact',
+  'DevicePreconfiguration', 'RequestConnection', 'AcknowledgeConnection', 'MessagePin', 'KeyData',
+];
+/** The fixed key a mesh envelope must be signed by (none of the inputs is). */
+const MESH_SIGNER = privateKeyFromStandard('Ed448', FUZZ_KEYS.ed448).publicKey;
+
+/** Decodes as each class; what decodes must re-encode and decode to the same object. */
+async function readMesh(input: Uint8Array): Promise<void> {
+  for (const cls of MESH_CLASSES) {
+    let o;
+    try {
+      o = decodeMeshObject(input, cls);
+    } catch (e) {
+      if (isExpected(e)) continue;
+      throw e;
+    }
+    const again = decodeMeshObject(encodeMeshObject(o), cls);
+    if (JSON.stringify(encodeMeshObject(again)) !== JSON.stringify(encodeMeshObject(o))) throw new TypeError(`${cls}: the round trip changed the object`);
+    if (o.$type === 'KeyData') {
+      await settleExpected(async () => publicKeyOfKeyData(o));
+      await settleExpected(async () => privateKeyOfKeyData(o));
+    }
+  }
+  // The input as an envelope in JSON carrying a mesh object.
+  await settleExpected(async () => {
+    const v = parseMeshJson(input);
+    if (Array.isArray(v)) await openMeshEnvelope({ $envelope: v }, { expect: MESH_CLASSES, signers: [MESH_SIGNER], acceptLegacy: true });
+  });
+}
 
 function isExpected(e: unknown): boolean {
   return isDareError(e);

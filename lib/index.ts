@@ -8,6 +8,11 @@ export type { DareErrorCode } from './errors.js';
 export { toHex, fromHex, utf8, fromUtf8 } from './internal/bytes.js';
 export { base32Encode, base32Decode } from './encoding/base32.js';
 export { base64urlEncode, base64urlDecode } from './encoding/base64url.js';
+// JSON text and the shared data model (lib/encoding): what lib/mesh reads and writes objects with.
+export { decodeJson, encodeJson, encodeJsonReference, asBinary } from './encoding/json.js';
+export type { JsonDecodeOptions } from './encoding/json.js';
+export type { JsonValue, JsonObject } from './encoding/value.js';
+export { isJsonObject } from './encoding/value.js';
 export { contentTypeOf, DEFAULT_CONTENT_TYPE } from './content-type.js';
 export { digestStream, contentDigestOfStream, checkContentDigestOfStream } from './hash.js';
 export type { StreamUdfOptions } from './hash.js';
@@ -19,6 +24,9 @@ export { generateKeySet, publicKeySet, formatPublicKeySet, parsePublicKeySet, ke
 export type { KeySet, PublicKeySet } from './keys/keyset.js';
 export { encodeKeyFile, decodeKeyFile, isProtectedKeyFile, DEFAULT_SCRYPT, MAX_SCRYPT } from './keys/keyfile.js';
 export type { Identity, ScryptParams } from './keys/keyfile.js';
+// Decryption identities (lib/keys/identity.ts): key agreement behind an interface, possibly asynchronous.
+export { localIdentity, toIdentity, isAgreementIdentity, ephemeralU, isSigner } from './keys/identity.js';
+export type { AgreementIdentity, DecryptionKeyLike, IdentityCurve, Signer, SigningKeyLike } from './keys/identity.js';
 export { encodeEnvelope, encodeEnvelopeBytes, ciphertextLength } from './envelope/writer.js';
 export type { EncodeOptions, EnvelopeEncoding } from './envelope/writer.js';
 export { EnvelopeReader, decodeEnvelopeBytes } from './envelope/reader.js';

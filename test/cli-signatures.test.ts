@@ -79,7 +79,7 @@ describe('legacy signatures (no purpose): read, reported, trusted only where the
     expect((await dare(['encode', p('old.txt'), '-e', p('bob.pub'), '-s', p('alice.key'), '-o', p('old-new.dare')])).code).toBe(0);
     const parts = await splitEnvelope(readFileSync(p('old-new.dare')));
     const bob = people.bob as KeySet;
-    const master = unwrapMaster(parts.header.recipients ?? [], [{ crv: bob.encryption.crv, privateKey: bob.encryption.privateKey }]);
+    const master = await unwrapMaster(parts.header.recipients ?? [], [{ crv: bob.encryption.crv, privateKey: bob.encryption.privateKey }]);
     parts.trailer.signatures = [legacySignature(parts.trailer.payloadDigest as Uint8Array, (people.alice as KeySet).signature, { master, salt: parts.header.salt as Uint8Array })];
     writeFileSync(p('old.dare'), joinEnvelope(parts));
     const v = await dare(['verify', p('old.dare'), '-i', p('bob.key'), '--signer', p('alice.pub')]);

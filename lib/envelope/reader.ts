@@ -14,7 +14,8 @@ import type { Hasher, StreamCipher } from '../crypto/backend.js';
 import { JsonBStreamReader } from '../encoding/jsonb-stream.js';
 import { decodeJsonB } from '../encoding/jsonb-reader.js';
 import { collectBytes, equalBytes } from '../internal/bytes.js';
-import type { DecryptionKey, VerificationKey } from '../keys/types.js';
+import type { VerificationKey } from '../keys/types.js';
+import type { DecryptionKeyLike } from '../keys/identity.js';
 import { decodeContentMeta, type ContentMeta } from './content-meta.js';
 import { decodeEds, splitEds, type EdsContext } from './eds.js';
 import { deriveItemKeys, masterKeyId, type ItemKeys } from './keyschedule.js';
@@ -25,8 +26,8 @@ import { payloadMac } from './writer.js';
 import { unwrapEnvelope } from './wrapper.js';
 
 export interface DecodeOptions {
-  /** Private keys to open recipient entries with. */
-  keys?: readonly DecryptionKey[];
+  /** Private keys, or identities that perform the agreement (keys/identity.ts), to open recipient entries with. */
+  keys?: readonly DecryptionKeyLike[];
   /** Shared secrets (master keys) to try. */
   secrets?: readonly Uint8Array[];
   /** Keys whose signatures count as trusted; with requireTrustedSignature, one must have signed. */
@@ -109,7 +110,7 @@ export class EnvelopeReader {
     if (encrypted && header.enc !== 'A256CBC') throw new DareError('UNSUPPORTED_ALGORITHM', `payload encryption ${header.enc} is not supported`);
     if (header.dig !== undefined && header.dig !== 'S512') throw new DareError('UNSUPPORTED_ALGORITHM', `payload digest ${header.dig} is not supported`);
     if (encrypted && header.salt === undefined) throw new DareError('HEADER_MALFORMED', 'encrypted envelope has no Salt');
-    if (this.options.decrypt !== false && encrypted) this.opened = this.unlock(header);
+    if (this.options.decrypt !== false && encrypted) this.opened = await this.unlock(header);
     const ctx: EdsContext | undefined = this.opened && { master: this.opened.master, salt: header.salt as Uint8Array };
     let contentMeta: ContentMeta | undefined;
     const annotations: Uint8Array[] = [];
@@ -139,11 +140,11 @@ export class EnvelopeReader {
   }
 
   /** The master key from a shared secret (matched by kid first) or a recipient entry. */
-  private unlock(header: DareHeader): Opened {
+  private async unlock(header: DareHeader): Promise<Opened> {
     const secrets = this.options.secrets ?? [];
     const byKid = secrets.find((s) => header.kid !== undefined && masterKeyId(s) === header.kid);
     let master = byKid;
-    if (!master && header.recipients?.length) master = unwrapMaster(header.recipients, this.options.keys ?? []);
+    if (!master && header.recipients?.length) master = await unwrapMaster(header.recipients, this.options.keys ?? []);
     // The reference writes kids that name an earlier key (conformance/dare.md item 29): with no kid, try the secret.
     if (!master && secrets.length === 1 && header.kid === undefined && !header.recipients?.length) master = secrets[0];
     if (!master) {

@@ -10,12 +10,13 @@
  * @module
  */
 import { DareError } from '../errors.js';
-import { agree, edwardsAgreement, generateAgreementKeyPair } from '../crypto/agreement.js';
+import { agree, generateAgreementKeyPair } from '../crypto/agreement.js';
 import { hkdf } from '../crypto/kdf.js';
 import { getBackend } from '../crypto/backend-select.js';
-import { keyFingerprint } from '../udf/index.js';
+import { keyFingerprint, udfMatches } from '../udf/index.js';
 import { utf8 } from '../internal/bytes.js';
-import type { DecryptionKey, RecipientKey } from '../keys/types.js';
+import type { RecipientKey } from '../keys/types.js';
+import { toIdentity, type AgreementIdentity, type DecryptionKeyLike } from '../keys/identity.js';
 import type { RecipientEntry } from './schema.js';
 
 const KEK_INFOS = [new Uint8Array(0), utf8('master')];
@@ -35,29 +36,43 @@ export function wrapForRecipient(master: Uint8Array, recipient: RecipientKey): R
   };
 }
 
-/** The agreement value of `key` with an entry's ephemeral key, or undefined if the curves differ. */
-function agreementFor(entry: RecipientEntry, key: DecryptionKey): Uint8Array | undefined {
-  const epk = entry.epk;
-  if (epk === undefined || epk.crv !== key.crv) return undefined;
+/** True when an identity is to be asked about an entry: same curve, and its kid when it names its kids. */
+function answers(entry: RecipientEntry, id: AgreementIdentity): boolean {
+  if (entry.epk === undefined || entry.epk.crv !== id.crv) return false;
+  if (id.kids === undefined) return true;
+  return entry.kid !== undefined && id.kids.some((k) => {
+    try {
+      return udfMatches(k, entry.kid as string);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The agreement value of `id` with an entry's ephemeral key, or undefined when the key does not fit. */
+async function agreementFor(entry: RecipientEntry, id: AgreementIdentity): Promise<Uint8Array | undefined> {
   try {
-    if (key.crv === 'Ed25519') return edwardsAgreement('Ed25519', key.privateKey, epk.public);
-    return agree(key.crv, key.privateKey, epk.public);
+    return await id.agree((entry.epk as { public: Uint8Array }).public);
   } catch (e) {
-    if (e instanceof DareError || e instanceof RangeError) return undefined;
+    if ((e instanceof DareError && e.code === 'KEY_INVALID') || e instanceof RangeError) return undefined;
     throw e;
   }
 }
 
 /**
- * The master key from the first entry any of `keys` opens. Every entry is tried
- * with every key of its curve (the kid is only a hint); NO_MATCHING_KEY if none opens.
+ * The master key from the first entry any of `keys` opens. Every entry is tried with every
+ * key of its curve (the kid is only a hint), except identities that name their key ids,
+ * which are asked only about their own entries (keys/identity.ts); NO_MATCHING_KEY if
+ * none opens. An identity's own failure (a service that refuses) is passed on.
  */
-export function unwrapMaster(entries: readonly RecipientEntry[], keys: readonly DecryptionKey[]): Uint8Array {
+export async function unwrapMaster(entries: readonly RecipientEntry[], keys: readonly DecryptionKeyLike[]): Promise<Uint8Array> {
   const backend = getBackend();
+  const ids = keys.map(toIdentity);
   for (const entry of entries) {
     if (entry.wmk === undefined) continue;
-    for (const key of keys) {
-      const z = agreementFor(entry, key);
+    for (const id of ids) {
+      if (!answers(entry, id)) continue;
+      const z = await agreementFor(entry, id);
       if (z === undefined) continue;
       for (const info of KEK_INFOS) {
         try {

@@ -135,7 +135,7 @@ export class EnvelopeRekey {
     if (!entries.length) {
       throw new DareError('CONFLICT', `the envelope is encrypted under a shared secret only (${h.kid ?? 'no kid'}): that secret is its master key, so wrapping it for a recipient would hand them the secret itself; re-encrypt instead (decode, then encode to the recipients)`);
     }
-    const master = unwrapMaster(entries, options.keys);
+    const master = await unwrapMaster(entries, options.keys);
     const salt = h.salt;
 
     // The encrypted metadata and annotations: their MACs are checked now, and their tags

@@ -58,7 +58,7 @@ describe('finding 1: an envelope signature covers what the reader acts on', () =
 
   it('a recipient who re-labels a forwarded envelope under the same master key loses the signature', async () => {
     const genuine = await signedToBob();
-    const master = unwrapMaster((await splitEnvelope(genuine)).header.recipients ?? [], [bobKey]);
+    const master = await unwrapMaster((await splitEnvelope(genuine)).header.recipients ?? [], [bobKey]);
     const forged = await relabelWithMaster(genuine, master, forgedLabel);
     const opened = await decodeEnvelopeBytes(await unsigned(forged), { keys: [bobKey] });
     expect(fromUtf8(opened.info.annotations[0] as Uint8Array)).toBe('Subject: wire 10000 EUR to Mallory');

@@ -19,7 +19,8 @@ import { sign, verify, type SignatureAlgorithm } from '../crypto/signature.js';
 import { APEX_PURPOSE, ENVELOPE_PURPOSE, apexStatement, envelopeStatement, purposeContext, type ApexKind } from '../crypto/purposes.js';
 import { keyFingerprint, udfMatches } from '../udf/index.js';
 import { equalBytes } from '../internal/bytes.js';
-import type { SignatureCurve, SigningKey, VerificationKey } from '../keys/types.js';
+import type { SignatureCurve, VerificationKey } from '../keys/types.js';
+import { isSigner, type SigningKeyLike } from '../keys/identity.js';
 import { witness } from './keyschedule.js';
 import type { DareHeader, SignatureEntry } from './schema.js';
 
@@ -44,8 +45,9 @@ export interface WitnessKeys {
 }
 
 /** Signs `statement` for `purpose` (its context), naming the purpose in the entry. */
-export function signStatement(statement: Uint8Array, purpose: string, signer: SigningKey, encryption?: WitnessKeys): SignatureEntry {
-  const signature = sign(algorithmOf(signer.crv), signer.privateKey, statement, purposeContext(purpose));
+export function signStatement(statement: Uint8Array, purpose: string, signer: SigningKeyLike, encryption?: WitnessKeys): SignatureEntry {
+  const context = purposeContext(purpose);
+  const signature = isSigner(signer) ? signer.sign(statement, context) : sign(algorithmOf(signer.crv), signer.privateKey, statement, context);
   return {
     alg: SIGNATURE_DIGEST_ALG,
     kid: keyFingerprint(signer.crv, signer.publicKey),
@@ -152,12 +154,12 @@ export function apexClaim(kind: ApexKind, size: number, digest: Uint8Array, purp
 }
 
 /** Signs an envelope: its header fields, PayloadDigest and PayloadMac (with the witness when encrypted). */
-export function signEnvelope(claim: SignedClaim, signer: SigningKey, encryption?: WitnessKeys): SignatureEntry {
+export function signEnvelope(claim: SignedClaim, signer: SigningKeyLike, encryption?: WitnessKeys): SignatureEntry {
   return signStatement(claim.statement, claim.purpose, signer, encryption);
 }
 
 /** Signs a sequence apex claim. */
-export function signApex(claim: SignedClaim, signer: SigningKey): SignatureEntry {
+export function signApex(claim: SignedClaim, signer: SigningKeyLike): SignatureEntry {
   return signStatement(claim.statement, claim.purpose, signer);
 }
 

@@ -12,7 +12,8 @@ import { encodeJson } from '../encoding/json.js';
 import { Base64urlEncoder } from '../encoding/base64url.js';
 import type { JsonObject } from '../encoding/value.js';
 import { concatBytes, utf8 } from '../internal/bytes.js';
-import type { RecipientKey, SigningKey } from '../keys/types.js';
+import type { RecipientKey } from '../keys/types.js';
+import type { SigningKeyLike } from '../keys/identity.js';
 import { encodeContentMeta, type ContentMeta } from './content-meta.js';
 import { encodeEds, type EdsContext } from './eds.js';
 import { deriveItemKeys, masterKeyId, type ItemKeys } from './keyschedule.js';
@@ -34,7 +35,7 @@ export interface EncodeOptions {
    * Sign with these keys: each signature covers the header fields a reader acts on, the
    * PayloadDigest and the PayloadMac (docs/FORMAT.md §6), never the recipient list.
    */
-  signers?: readonly SigningKey[];
+  signers?: readonly SigningKeyLike[];
   /** The signing purpose, the RFC 8032 context of the signatures (default `dare/envelope/v1`; the Mesh uses `mesh/...` labels). */
   purpose?: string;
   /** Write `dig` and PayloadDigest (default true; always on when encrypting or signing). */
@@ -45,6 +46,11 @@ export interface EncodeOptions {
   annotations?: readonly Uint8Array[];
   /** The payload length when known (a file): written as one binary item, else chunked. */
   payloadLength?: number;
+  /**
+   * The header's `EnvelopeId` (dare-12 §5.2.2), as the Mesh writes it (docs/MESH.md §4). A
+   * label, not covered by the signatures: readers that act on it recompute it.
+   */
+  envelopeId?: string;
 }
 
 /** The key material of an encrypted envelope, chosen before anything is written. */
@@ -71,6 +77,7 @@ function chooseEncryption(o: EncodeOptions): Encryption | undefined {
 /** Builds the header and collects the EDS tags that PayloadMac binds. */
 function buildHeader(o: EncodeOptions, enc: Encryption | undefined, digest: boolean): { header: DareHeader; edsTags: Uint8Array[] } {
   const header: DareHeader = {};
+  if (o.envelopeId !== undefined) header.envelopeId = o.envelopeId;
   const edsTags: Uint8Array[] = [];
   const ctx: EdsContext | undefined = enc && { master: enc.master, salt: enc.salt };
   let prefix = 0;

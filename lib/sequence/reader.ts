@@ -11,7 +11,8 @@ import { decodeJsonB } from '../encoding/jsonb-reader.js';
 import type { RandomAccessReader } from '../encoding/jbcd.js';
 import { collectBytes, equalBytes } from '../internal/bytes.js';
 import { FileReader } from '../platform/file.js';
-import type { DecryptionKey, VerificationKey } from '../keys/types.js';
+import type { VerificationKey } from '../keys/types.js';
+import type { DecryptionKeyLike } from '../keys/identity.js';
 import { decodeContentMeta, type ContentMeta } from '../envelope/content-meta.js';
 import { decodeEds } from '../envelope/eds.js';
 import { deriveItemKeys, masterKeyId, type ItemKeys } from '../envelope/keyschedule.js';
@@ -25,7 +26,7 @@ import { findTail, readFrameView, seekFrame, type FrameView } from './frames.js'
 import { readPolicy, type SequencePolicy } from './policy.js';
 
 export interface SequenceReadOptions {
-  keys?: readonly DecryptionKey[];
+  keys?: readonly DecryptionKeyLike[];
   secrets?: readonly Uint8Array[];
   trustedSigners?: readonly VerificationKey[];
   allowUnauthenticated?: boolean;
@@ -145,7 +146,7 @@ export class SequenceReader {
     const holder = at === view.position ? view : await readFrameView(this.source, at);
     if (holder.index >= view.index && holder !== view) throw new DareError('SEQUENCE_ORDER', `frame ${view.index} points to a later key exchange`);
     if (!holder.header.recipients?.length) throw new DareError('HEADER_MALFORMED', `ExchangePosition of frame ${view.index} names a frame without recipients`);
-    const master = unwrapMaster(holder.header.recipients, this.options.keys);
+    const master = await unwrapMaster(holder.header.recipients, this.options.keys);
     this.masters.set(at, master);
     return master;
   }

@@ -9,7 +9,7 @@ export {
   UdfType, KeyAlgorithm, KeyUse, udfTypeInfo, udfTypeCodes, digestTypeCode, keyAlgorithmName, keySpecifier,
 } from './types.js';
 export type { DigestAlgorithm, UdfKind, UdfTypeInfo, KeyAlgorithmName, KeyUseName } from './types.js';
-export { formatUdf, parseUdf, normalizeUdf, udfMatches, MAX_UDF_CHARS } from './presentation.js';
+export { formatUdf, parseUdf, normalizeUdf, udfMatches, bareUdf, decodePresentedBits, MAX_UDF_CHARS } from './presentation.js';
 export type { Udf } from './presentation.js';
 export {
   contentDigest, contentDigestBinary, contentDigestMatches, typedContentDigest, compressionLevel,
