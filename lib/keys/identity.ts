@@ -30,6 +30,11 @@ export interface AgreementIdentity {
    */
   readonly kids?: readonly string[];
   /**
+   * The public key, when the identity knows it: a writer that holds this identity then counts
+   * a policy encrypting to it as its own (lib/sequence/trust.ts).
+   */
+  readonly publicKey?: Uint8Array;
+  /**
    * The agreement value with `ephemeral` (the entry's epk Public bytes). Rejects with
    * KEY_INVALID for an ephemeral key it cannot use; any other rejection (a service refused,
    * a key store is locked) is passed on to the caller of the reader.

@@ -20,7 +20,8 @@
 import { DareError } from '../errors.js';
 import { equalBytes } from '../internal/bytes.js';
 import { previousFrameStart, type RandomAccessReader } from '../encoding/jbcd.js';
-import type { DecryptionKey, RecipientKey, VerificationKey } from '../keys/types.js';
+import type { RecipientKey, VerificationKey } from '../keys/types.js';
+import { isAgreementIdentity, type DecryptionKeyLike } from '../keys/identity.js';
 import { agreementPublicKey } from '../crypto/agreement.js';
 import { checkApexSignatures, isTrustedCheck } from '../envelope/signatures.js';
 import { frameDigest } from './format.js';
@@ -50,9 +51,13 @@ export interface TrustReport {
 }
 
 /** The public keys of private keys a writer holds (WriterTrust.ownKeys). */
-export function publicKeysOf(keys: readonly DecryptionKey[] | undefined): RecipientKey[] {
+export function publicKeysOf(keys: readonly DecryptionKeyLike[] | undefined): RecipientKey[] {
   const out: RecipientKey[] = [];
-  for (const k of keys ?? []) if (k.crv !== 'Ed25519') out.push({ crv: k.crv, publicKey: agreementPublicKey(k.crv, k.privateKey) });
+  for (const k of keys ?? []) {
+    if (k.crv === 'Ed25519' || k.crv === 'Ed448') continue;
+    if (!isAgreementIdentity(k)) out.push({ crv: k.crv, publicKey: agreementPublicKey(k.crv, k.privateKey) });
+    else if (k.publicKey !== undefined) out.push({ crv: k.crv, publicKey: k.publicKey });
+  }
   return out;
 }
 
