@@ -21,13 +21,17 @@ const aliceKeys = { keys: [{ crv: 'X25519' as const, privateKey: alice.encryptio
 
 async function payloads(path: string, options = {}): Promise<string[]> {
   const r = await SequenceReader.open(path, options);
-  const out: string[] = [];
-  for await (const f of r.frames(1)) {
-    if (f.isMeta) continue;
-    out.push(fromUtf8(await r.readPayload(await r.open(f))));
+  try {
+    const out: string[] = [];
+    for await (const f of r.frames(1)) {
+      if (f.isMeta) continue;
+      out.push(fromUtf8(await r.readPayload(await r.open(f))));
+    }
+    return out;
+  } finally {
+    // Closed on the error path too (NO_MATCHING_KEY below): else the handle is closed by GC (DEP0137).
+    await r.close();
   }
-  await r.close();
-  return out;
 }
 
 describe('sequences', () => {
