@@ -2,34 +2,52 @@
  * The `dare` command line: argument parsing with yargs, one module per command
  * under `commands/`, and one place that turns errors into a line on stderr and
  * an exit code (see exit-codes.ts). Never calls process.exit, so tests can run
- * it in-process.
+ * it in-process (test/helpers/dare.ts).
+ *
+ * Parsing is set up once for every command, as age and gpg users type: options go
+ * before, between or after the positionals; a repeatable option takes one value per
+ * occurrence (`-e a.pub -e b.pub FILE`, never `-e a.pub FILE` swallowing FILE); `--`
+ * ends the options (what follows is positional even when it starts with `-`); `-` is
+ * stdin or stdout where a command says so and a usage error elsewhere.
  * @module
  */
 import yargs from 'yargs';
-import type { Argv } from 'yargs';
-import { isDareError } from '../lib/index.js';
-import { HintedError, UsageError } from './errors.js';
-import { EXIT, exitCodeFor } from './exit-codes.js';
+import type { Argv, MiddlewareFunction } from 'yargs';
+import { VERSION } from '../lib/index.js';
+import { UsageError } from './errors.js';
+import { EXIT } from './exit-codes.js';
 import { STDIO_TOKEN, ioError, type Io } from './io.js';
+import { guardTemporaries } from './interrupt.js';
+import { checkOptionValues, describeUsageFailure, unescapePositionals, escapeAfterDoubleDash } from './parsing.js';
+import { checkStdio, positionalNames } from './stdio.js';
+import { report, isBrokenStdout } from './report.js';
 import { commands } from './commands/index.js';
 
 export function buildParser(argv: string[], io: Io): Argv {
   let parser = yargs(argv)
     .scriptName('dare')
     .usage('dare <command> [options]\n\nEncrypt, sign and verify data at rest (DARE), and work with UDF fingerprints and keys.')
-    .option('json', { type: 'boolean', description: 'Machine-readable output on stdout', global: true })
+    .parserConfiguration({ 'greedy-arrays': false })
+    .option('json', { type: 'boolean', description: 'Machine-readable output on stdout (errors as JSON on stderr)', global: true })
     .option('debug', { type: 'boolean', description: 'Show stack traces of errors', global: true, hidden: true })
+    .middleware(((a: Record<string, unknown>, y: Argv) => {
+      unescapePositionals(a);
+      checkOptionValues(argv, y);
+      const usage = (y as unknown as { getInternalMethods(): { getUsageInstance(): { getUsage(): [string, string][] } } }).getInternalMethods().getUsageInstance().getUsage();
+      checkStdio(a, positionalNames(usage[0]?.[0]));
+    }) as unknown as MiddlewareFunction, true)
     .strict()
     .demandCommand(1, 'a command is required')
     .recommendCommands()
     .help()
     .alias('h', 'help')
-    .version(false)
+    .version(VERSION)
+    .alias('V', 'version')
     .exitProcess(false)
-    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .wrap(Math.min(100, io.columns ?? 100))
     .epilogue('Exit codes: 0 ok, 1 failure, 2 usage, 3 bad input, 4 integrity failure, 5 no key, 6 I/O, 7 mismatch.\nDocumentation: README.md')
-    .fail((msg, err) => {
-      throw err ?? new UsageError(msg);
+    .fail((msg, err, usage) => {
+      throw err ?? new UsageError(describeUsageFailure(msg, usage, argv));
     });
   for (const c of commands(io)) parser = parser.command(c);
   return parser;
@@ -38,7 +56,8 @@ export function buildParser(argv: string[], io: Io): Argv {
 /** Runs the CLI and resolves to the process exit code. */
 export async function run(argv: string[], io: Io): Promise<number> {
   const debug = argv.includes('--debug');
-  argv = argv.map((a) => (a === '-' ? STDIO_TOKEN : a));
+  const json = argv.includes('--json');
+  argv = escapeAfterDoubleDash(argv.map((a) => (a === '-' ? STDIO_TOKEN : a)));
   // yargs reads `--passphrase=VALUE` as false and drops VALUE: say so instead of ignoring it.
   const inline = argv.find((a) => /^--passphrase=/.test(a) && !/^--passphrase=(true|false)$/.test(a));
   // A failed write to stdout (a full disk, a closed pipe) arrives as an 'error' event on the
@@ -49,6 +68,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   };
   io.stdout.on('error', onOutputError);
   if (io.stderr.listenerCount('error') === 0) io.stderr.on('error', () => undefined);
+  const home = process.cwd();
+  if (io.cwd !== home) process.chdir(io.cwd);
+  const unguard = guardTemporaries(io);
   let code: number;
   try {
     if (inline) throw new UsageError('--passphrase takes no value (a passphrase never goes on the command line): use --passphrase to be asked, --passphrase-file, --passphrase-fd, --passphrase-command or DARE_PASSPHRASE');
@@ -59,35 +81,14 @@ export async function run(argv: string[], io: Io): Promise<number> {
     if (helpText) io.stdout.write(helpText.endsWith('\n') ? helpText : helpText + '\n');
     code = EXIT.OK;
   } catch (e) {
-    code = report(e, io, debug);
+    code = report(e, io, { debug, json });
+  } finally {
+    unguard();
+    if (io.cwd !== home) process.chdir(home);
   }
   await new Promise((resolve) => setImmediate(resolve));
   io.stdout.off('error', onOutputError);
-  if (outputError !== undefined && code === EXIT.OK) code = report(ioError(outputError, 'stdout'), io, debug);
+  // A reader that went away (`dare list big.dare | head`) ends the command quietly, as cat does.
+  if (outputError !== undefined && code === EXIT.OK && !isBrokenStdout(outputError)) code = report(ioError(outputError, 'stdout'), io, { debug, json });
   return code;
-}
-
-function report(e: unknown, io: Io, debug: boolean): number {
-  // One line per message: yargs writes some of its messages over several lines.
-  const say = (kind: string, text: string) => io.stderr.write(`dare: ${kind}: ${text.trim().replace(/\s*\n\s*/g, ' ')}\n`);
-  if (debug && e instanceof Error && e.stack) io.stderr.write(e.stack + '\n');
-  if (e instanceof UsageError) {
-    say('error', e.message);
-    say('hint', 'see `dare --help`');
-    return EXIT.USAGE;
-  }
-  if (isDareError(e)) {
-    say('error', e.message);
-    if (e instanceof HintedError) say('hint', e.hint);
-    return exitCodeFor(e.code);
-  }
-  // yargs validation errors arrive as plain Errors from its own checks.
-  if (e instanceof Error && e.name === 'YError') {
-    say('error', e.message);
-    say('hint', 'see `dare --help`');
-    return EXIT.USAGE;
-  }
-  say('error', e instanceof Error ? e.message : String(e));
-  if (!debug) say('hint', 'this is a bug in dare; rerun with --debug and report the trace');
-  return EXIT.FAILURE;
 }

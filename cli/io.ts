@@ -3,14 +3,12 @@
  * commands in-process: standard streams, environment and terminal state.
  * @module
  */
-import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DareError } from '../lib/index.js';
+import { DareError, writeFileAtomic } from '../lib/index.js';
 
 /**
  * yargs turns a bare `-` positional into `true`, so run() swaps every bare `-`
@@ -27,14 +25,51 @@ export function displayPath(path: string): string {
   return isStdio(path) ? '-' : path;
 }
 
+/** The stop signals a command may be interrupted by. */
+export type Signal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+
+/** How the CLI hears of and passes on signals; in-process runs get one that never fires. */
+export interface SignalHooks {
+  /** Calls `handler` when `signal` arrives, until the returned function is called. */
+  on(signal: Signal, handler: (signal: Signal) => void): () => void;
+  /**
+   * Ends the process by `signal` after a handler cleaned up (so a shell sees the
+   * interruption), unless someone else in the process still handles it.
+   */
+  raise(signal: Signal): void;
+}
+
 export interface Io {
   stdin: Readable;
   stdout: Writable;
   stderr: Writable;
   env: Record<string, string | undefined>;
+  /** The directory relative paths are taken from (run() enters it for the command). */
+  cwd: string;
   /** True when stderr is a terminal: progress is shown only then. */
   stderrIsTTY: boolean;
+  /** True when stdin is a terminal (a passphrase prompt, not a pipe). */
+  stdinIsTTY: boolean;
+  /** Width of the terminal for --help (undefined: not a terminal). */
+  columns?: number;
+  signals: SignalHooks;
 }
+
+export const processSignals: SignalHooks = {
+  on(signal, handler) {
+    process.on(signal, handler);
+    return () => process.off(signal, handler);
+  },
+  raise(signal) {
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  },
+};
+
+/** Signal hooks that never fire: for a command run inside another program (tests). */
+export const noSignals: SignalHooks = {
+  on: () => () => undefined,
+  raise: () => undefined,
+};
 
 export function processIo(): Io {
   return {
@@ -42,7 +77,11 @@ export function processIo(): Io {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
+    cwd: process.cwd(),
     stderrIsTTY: Boolean(process.stderr.isTTY),
+    stdinIsTTY: Boolean(process.stdin.isTTY),
+    columns: process.stdout.columns,
+    signals: processSignals,
   };
 }
 
@@ -87,36 +126,6 @@ export function ioError(e: unknown, path: string): DareError {
 }
 
 /**
- * Bytes a file output may have queued before the producer waits: large enough that the
- * write of one chunk overlaps the encryption and hashing of the next (reads and writes are
- * 1 MiB chunks).
- */
-const WRITE_BUFFER = 2 << 20;
-
-/**
- * Writes a stream to `path` atomically: into a temporary file beside it, renamed
- * into place only when `source` ends without error. On any failure the temporary
- * file is removed and nothing is left at `path`. Refuses to replace an existing
- * file unless `force`.
- */
-export async function writeFileAtomic(path: string, source: AsyncIterable<Uint8Array>, force: boolean, mode = 0o644): Promise<void> {
-  if (!force && (await exists(path))) {
-    throw new DareError('OUTPUT_EXISTS', `${path}: already exists (use --force to overwrite)`);
-  }
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await pipeline(source, createWriteStream(tmp, { flags: 'wx', mode, highWaterMark: WRITE_BUFFER }));
-    if (!force && (await exists(path))) {
-      throw new DareError('OUTPUT_EXISTS', `${path}: already exists (use --force to overwrite)`);
-    }
-    await fs.rename(tmp, path);
-  } catch (e) {
-    await fs.rm(tmp, { force: true });
-    throw ioError(e, path);
-  }
-}
-
-/**
  * A young-generation collection, when the runtime allows it. Streaming allocates a fresh
  * 1 MiB Buffer per chunk read and per chunk node:crypto encrypts or decrypts; their JS objects
  * are tiny, so V8 collects them only under external-memory pressure, after tens of MiB have
@@ -156,7 +165,11 @@ async function* paced(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Ar
   }
 }
 
-/** Writes `source` to stdout (for `-`) or atomically to a file. */
+/**
+ * Writes `source` to stdout (for `-`) or to a file: a regular file appears only complete,
+ * by way of a 0600 temporary renamed into place; a device or FIFO is written directly
+ * (lib/platform/output-file.ts).
+ */
 export async function writeOutput(io: Io, path: string, source: AsyncIterable<Uint8Array>, force: boolean, mode?: number): Promise<void> {
   source = paced(source);
   if (isStdio(path)) {
@@ -167,15 +180,10 @@ export async function writeOutput(io: Io, path: string, source: AsyncIterable<Ui
     }
     return;
   }
-  await writeFileAtomic(path, source, force, mode);
-}
-
-async function exists(path: string): Promise<boolean> {
   try {
-    await fs.lstat(path);
-    return true;
-  } catch {
-    return false;
+    await writeFileAtomic(path, source, { force, mode });
+  } catch (e) {
+    throw ioError(e, path);
   }
 }
 

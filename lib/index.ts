@@ -4,6 +4,7 @@
  * @module
  */
 export { DareError, isDareError, DARE_ERROR_CODES } from './errors.js';
+export { VERSION } from './version.js';
 export type { DareErrorCode } from './errors.js';
 export { toHex, fromHex, utf8, fromUtf8 } from './internal/bytes.js';
 export { base32Encode, base32Decode } from './encoding/base32.js';
@@ -71,3 +72,8 @@ export type { Inspection, EnvelopeInspection, SequenceInspection, KeyInspection,
 // Rekey (lib/envelope/rekey.ts): new recipients for an envelope without re-encrypting it.
 export { EnvelopeRekey, rekeyEnvelopeBytes } from './envelope/rekey.js';
 export type { RekeyOptions, RekeyPlan } from './envelope/rekey.js';
+// Output files and temporaries (lib/platform): a named file appears only complete; what a
+// process leaves when it is killed is recognised and removed by the next one.
+export { writeFileAtomic } from './platform/output-file.js';
+export type { OutputFileOptions } from './platform/output-file.js';
+export { observeTemporaries, removeTemporariesSync, removeStaleTemporaries } from './platform/temp-file.js';

@@ -1,14 +1,21 @@
 /**
- * Runs the real `dare` executable (bin/dare.js over the built dist/) in a child
- * process, so CLI tests exercise argument parsing, streams and exit codes exactly
- * as a user sees them. `npm test` builds dist/ before running the tests.
+ * Two ways to run `dare` in the CLI tests:
+ * - {@link dare}: in this process, through `run(argv, io)` (cli/cli.ts) with captured
+ *   streams: the same parser, commands, exit codes and files as the executable, without
+ *   the ~0.3 s a Node process costs to start. Most tests use it.
+ * - {@link dareProcess}: the real executable (bin/dare.js over the built dist/) in a child
+ *   process, where a process proves more: signals, kill -9, pipes, inherited descriptors,
+ *   stdin of a real process, the built bundle itself. `npm test` builds dist/ first.
  */
 import { afterAll } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { run } from '../../cli/cli.js';
+import { noSignals, type Io } from '../../cli/io.js';
 
 export const DARE_BIN = fileURLToPath(new URL('../../bin/dare.js', import.meta.url));
 
@@ -23,7 +30,42 @@ export interface DareResult {
   stdoutBytes: Buffer;
 }
 
-export function dare(args: string[], opts: { input?: Uint8Array | string; cwd?: string; env?: Record<string, string> } = {}): Promise<DareResult> {
+export interface DareOptions {
+  input?: Uint8Array | string;
+  cwd?: string;
+  env?: Record<string, string>;
+}
+
+function sink(into: Buffer[]): Writable {
+  return new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      into.push(Buffer.from(chunk));
+      cb();
+    },
+  });
+}
+
+/** Runs `dare ARGS` in this process, as the executable would with these streams, environment and folder. */
+export async function dare(args: string[], opts: DareOptions = {}): Promise<DareResult> {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const io: Io = {
+    stdin: Readable.from(opts.input === undefined ? [] : [Buffer.from(opts.input)]),
+    stdout: sink(out),
+    stderr: sink(err),
+    env: { ...process.env, ...opts.env },
+    cwd: opts.cwd ?? process.cwd(),
+    stderrIsTTY: false,
+    stdinIsTTY: false,
+    signals: noSignals,
+  };
+  const code = await run(args, io);
+  const stdoutBytes = Buffer.concat(out);
+  return { code, stdout: stdoutBytes.toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), stdoutBytes };
+}
+
+/** Runs the real `dare` executable in a child process. */
+export function dareProcess(args: string[], opts: DareOptions = {}): Promise<DareResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [DARE_BIN, ...args], {
       cwd: opts.cwd,
