@@ -23,7 +23,7 @@ export * from './udf/index.js';
 export type { AgreementCurve, SignatureCurve, RecipientKey, DecryptionKey, SigningKey, VerificationKey } from './keys/types.js';
 export { generateKeySet, publicKeySet, formatPublicKeySet, parsePublicKeySet, keySetFingerprint, PUBLIC_KEY_PREFIX } from './keys/keyset.js';
 export type { KeySet, PublicKeySet } from './keys/keyset.js';
-export { encodeKeyFile, decodeKeyFile, isProtectedKeyFile, DEFAULT_SCRYPT, MAX_SCRYPT } from './keys/keyfile.js';
+export { encodeKeyFile, decodeKeyFile, isProtectedKeyFile, protectedPublicKey, DEFAULT_SCRYPT, MAX_SCRYPT } from './keys/keyfile.js';
 export type { Identity, ScryptParams } from './keys/keyfile.js';
 // Decryption identities (lib/keys/identity.ts): key agreement behind an interface, possibly asynchronous.
 export { localIdentity, toIdentity, isAgreementIdentity, ephemeralU, isSigner } from './keys/identity.js';
@@ -77,3 +77,6 @@ export type { RekeyOptions, RekeyPlan } from './envelope/rekey.js';
 export { writeFileAtomic } from './platform/output-file.js';
 export type { OutputFileOptions } from './platform/output-file.js';
 export { observeTemporaries, removeTemporariesSync, removeStaleTemporaries } from './platform/temp-file.js';
+// The reference's key forms (PublicKeyECDH, PrivateKeyECDH, KeyData), wherever a key is taken.
+export { parseKeyData, isKeyData } from './keys/keydata.js';
+export type { KeyData, KeyDataCurve } from './keys/keydata.js';

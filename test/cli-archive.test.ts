@@ -191,13 +191,13 @@ describe('tar interop and stdio', () => {
       [await tarOf([{ name: 'back\\slash', data: 'x' }]), /backslash/],
     ];
     for (const [bytes, message] of cases) {
-      const r = await dare(['archive', p('hostile.dare'), '--from-tar', '-'], { input: bytes });
+      const r = await dare(['archive', p('hostile.dare'), '--from-tar', '-', '--plaintext'], { input: bytes });
       expect(r.code).toBe(3);
       expect(r.stderr).toMatch(message);
       expect(existsSync(p('hostile.dare'))).toBe(false);
     }
     expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
-    const ok = await dare(['archive', p('sane.dare'), '--from-tar', '-'], {
+    const ok = await dare(['archive', p('sane.dare'), '--from-tar', '-', '--plaintext'], {
       input: await tarOf([{ name: '/abs/x.txt', data: 'abs' }, { name: 'abs/h', type: 'link', linkname: 'abs/x.txt' }]),
     });
     expect(ok.code, ok.stderr).toBe(0);
@@ -235,7 +235,7 @@ describe('dare append / delete / copy / index', () => {
     mkdirSync(p('d-src'));
     writeFileSync(p('d-src', 'secret.txt'), 'PLAINTEXT-TO-REDACT');
     writeFileSync(p('d-src', 'public.txt'), 'stays');
-    expect((await dare(['archive', p('d.dare'), p('d-src')])).code).toBe(0);
+    expect((await dare(['archive', p('d.dare'), p('d-src'), '--plaintext'])).code).toBe(0);
     const del = await dare(['delete', p('d.dare'), 'd-src/secret.txt', '--json']);
     expect(del.code, del.stderr).toBe(0);
     expect(JSON.parse(del.stdout)).toMatchObject({ deleted: ['d-src/secret.txt'], entries: 2 });

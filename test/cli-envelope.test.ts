@@ -40,11 +40,16 @@ describe('dare keygen', () => {
     writeFileSync(p('pass.txt'), 'correct horse battery staple\n');
     expect((await dare(['keygen', '-o', p('locked.key'), '--passphrase-file', p('pass.txt')])).code).toBe(0);
     expect(readFileSync(p('locked.key'), 'utf8')).not.toMatch(/Private/);
-    const noPass = await dare(['keygen', '--public', p('locked.key')]);
+    // The public key stays readable without the passphrase; the private key needs it.
+    expect((await dare(['keygen', '--public', p('locked.key')])).code).toBe(0);
+    writeFileSync(p('for-locked.txt'), 'x');
+    expect((await dare(['encode', p('for-locked.txt'), '-e', p('locked.key')])).code).toBe(0);
+    const open = (env?: Record<string, string>) => dare(['decode', p('for-locked.txt.dare'), '-i', p('locked.key'), '-o', '-'], { env });
+    const noPass = await open({ DARE_PASSPHRASE: '' });
     expect(noPass.code).toBe(5);
     expect(noPass.stderr).toMatch(/dare: hint: /);
-    expect((await dare(['keygen', '--public', p('locked.key')], { env: { DARE_PASSPHRASE: 'correct horse battery staple' } })).code).toBe(0);
-    expect((await dare(['keygen', '--public', p('locked.key')], { env: { DARE_PASSPHRASE: 'wrong' } })).code).toBe(5);
+    expect((await open({ DARE_PASSPHRASE: 'correct horse battery staple' })).code).toBe(0);
+    expect((await open({ DARE_PASSPHRASE: 'wrong' })).code).toBe(5);
   }, 30_000);
 });
 

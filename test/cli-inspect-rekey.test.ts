@@ -62,7 +62,7 @@ describe('dare inspect', () => {
   it('from stdin; JSON encoding; a plain envelope shows its metadata; a shared secret its kid', async () => {
     const viaStdin = JSON.parse((await ok(['inspect', '-', '--json'], { input: readFileSync(p('data.dare')) })).stdout) as Record<string, unknown>;
     expect(viaStdin).toMatchObject({ file: '-', kind: 'envelope', payloadLength: 100_016 });
-    await ok(['encode', p('data.bin'), '-o', p('plain.dare'), '--encoding', 'json', '--cty', 'application/x-test']);
+    await ok(['encode', p('data.bin'), '-o', p('plain.dare'), '--encoding', 'json', '--cty', 'application/x-test', '--plaintext']);
     expect(await inspectJson(p('plain.dare'))).toMatchObject({
       encoding: 'json', encrypted: false, mode: 'plain', payloadLength: 100_003, payloadMac: false, metadataCloaked: false,
       contentMeta: { contentType: 'application/x-test', filename: 'data.bin' },

@@ -131,7 +131,7 @@ export function copyCommand(io: Io): Command {
       if (a.decrypt && (a.encrypt?.length || a.newKey !== undefined)) throw new UsageError('--decrypt and --encrypt/--new-key exclude each other');
       const signer = await loadSigner(io, a.sign, a);
       const recipients = await loadRecipients(io, a.encrypt, a);
-      const newSecret = a.newKey === undefined ? undefined : await loadSecret(a.newKey);
+      const newSecret = a.newKey === undefined ? undefined : await loadSecret(a.newKey, io);
       await withReader(io, a, async (r, options) => {
         // Without --purge older versions are copied too: with --signer check every frame first.
         if (options.trustedSigners?.length && !a.purge) await verifySequence(r.sequence);

@@ -14,7 +14,7 @@ import {
   type ArchiveSummary, type EntryMeta,
 } from '../../lib/index.js';
 import { displayPath, isStdio, openInput, writeLine, type Io } from '../io.js';
-import { loadReadKeys, loadRecipients, loadSecret, loadSigner, readKeyOptions } from '../keys.js';
+import { loadReadKeys, loadRecipients, loadSecret, loadSigner, protectionGiven, readKeyOptions } from '../keys.js';
 import { passphraseOptions } from '../passphrase.js';
 import { HintedError, UsageError } from '../errors.js';
 import { ARCHIVE_WRITE_KEYS, entryProgress, inputName, note, trustHint, withArchiveOutput, type ReadArgs } from './archive-common.js';
@@ -30,6 +30,7 @@ interface WriteArgs extends ReadArgs {
   adopt?: boolean;
   full?: boolean;
   manifest?: string;
+  plaintext?: boolean;
 }
 
 /** Adds the command-line inputs and the tar stream to `w`. */
@@ -39,8 +40,9 @@ async function addInputs(io: Io, a: WriteArgs, w: ArchiveWriter, onEntry: (m: En
     skipped++;
     note(io, a, `skipped ${p}: ${why}`);
   };
-  const self = await lstat(w.file).then((s) => `${s.dev}:${s.ino}`, () => undefined);
-  const exclude = new Set(self ? [self] : []);
+  // The archive being written, and its lock: `dare archive x.dare .` does not archive itself.
+  const ids = await Promise.all([w.file, `${w.path}.lock`].map((f) => lstat(f).then((s) => `${s.dev}:${s.ino}`, () => undefined)));
+  const exclude = new Set(ids.filter((x): x is string => x !== undefined));
   for (const arg of a.inputs ?? []) {
     if (isStdio(arg)) throw new UsageError('"-" is not a file to archive: use --from-tar - to read a tar stream from stdin');
     const name = inputName(arg);
@@ -157,6 +159,7 @@ export function archiveCommand(io: Io): Command {
         .options(passphraseOptions)
         .option('force', { type: 'boolean', describe: 'replace an existing archive file' })
         .option('manifest', { type: 'string', describe: 'with -e and -s: where this host records what it stored, for later write-only appends (default $XDG_STATE_HOME/dare/backups/<digest of the archive path>.json)' })
+        .option('plaintext', { type: 'boolean', describe: 'write it unencrypted and unsigned on purpose (otherwise -e, --key or -s is required)' })
         .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress or notes on stderr' })
         .example('dare archive release.dare dist/ -s vendor.key', 'signed archive of dist/ (stored as dist/...)')
         .example('dare archive backup.dare ~/docs -e bob.pub -e me.pub', 'encrypted to two keys, names and metadata included')
@@ -164,8 +167,9 @@ export function archiveCommand(io: Io): Command {
     handler: async (raw: unknown) => {
       const a = raw as WriteArgs;
       if (!a.inputs?.length && a.fromTar === undefined) throw new UsageError('nothing to archive: give files or directories, or --from-tar FILE');
+      protectionGiven(a, 'archive');
       const recipients = await loadRecipients(io, a.encrypt, a);
-      const secret = a.key === undefined ? undefined : await loadSecret(a.key);
+      const secret = a.key === undefined ? undefined : await loadSecret(a.key, io);
       const signer = await loadSigner(io, a.sign, a);
       const progress = entryProgress(io, a, 'archiving');
       let skipped = 0;
@@ -184,10 +188,11 @@ export function archiveCommand(io: Io): Command {
           progress.done();
         }
       });
+      const encrypted = recipients.length > 0 || secret !== undefined;
       if (a.json) {
-        const line = JSON.stringify(summaryJson(a.archive, s, { encrypted: recipients.length > 0 || secret !== undefined, skipped }));
+        const line = JSON.stringify(summaryJson(a.archive, s, { encrypted, skipped }));
         writeLine(isStdio(a.archive) ? io.stderr : io.stdout, line);
-      }
+      } else if (!encrypted) note(io, a, `${displayPath(a.archive)}: ${signer ? 'signed, ' : ''}not encrypted: names and contents are readable by anyone who has the file`);
     },
   };
 }

@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import type { Argv } from 'yargs';
 import { contentTypeOf, encodeEnvelope, utf8, type EncodeOptions, type RecipientKey, type SigningKey } from '../../lib/index.js';
 import { displayPath, ioError, isStdio, openInput, writeOutput, writeLine, type Io } from '../io.js';
-import { loadIdentity, loadPublicKey, loadSecret } from '../keys.js';
+import { loadIdentity, loadRecipients, loadSecret, protectionGiven } from '../keys.js';
 import { passphraseOptions, type PassphraseArgs } from '../passphrase.js';
 import { progressEnabled, withProgress } from '../progress.js';
 import { UsageError } from '../errors.js';
@@ -25,6 +25,7 @@ interface Args extends PassphraseArgs {
   annotation?: string[];
   digest: boolean;
   force?: boolean;
+  plaintext?: boolean;
   quiet?: boolean;
   json?: boolean;
 }
@@ -46,21 +47,23 @@ export function encodeCommand(io: Io): Command {
         .option('digest', { type: 'boolean', default: true, describe: 'write a payload digest (--no-digest: bare plaintext envelope)' })
         .options(passphraseOptions)
         .option('force', { type: 'boolean', describe: 'overwrite an existing output file' })
-        .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress on stderr' })
+        .option('plaintext', { type: 'boolean', describe: 'write it unencrypted and unsigned on purpose (otherwise -e, --key or -s is required)' })
+        .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress or notes on stderr' })
         .example('dare encode report.pdf -e bob.pub -s alice.key', 'encrypt to Bob, sign as Alice: report.pdf.dare')
         .example('dare encode notes.txt --key "$(cat team.secret)" -a "Subject: Q3"', 'encrypt under a shared secret with an annotation')
-        .example('tar c dir | dare encode - -e bob.pub > dir.tar.dare', 'stream from a pipe'),
+        .example('tar c dir | dare encode - -e bob.pub > dir.tar.dare', 'stream from a pipe')
+        .example('dare encode release.tar -s vendor.key', 'signed, not encrypted (said in a note)'),
     handler: async (raw: unknown) => {
       const a = raw as Args;
-      const recipients: RecipientKey[] = [];
-      for (const r of a.encrypt ?? []) recipients.push((await loadPublicKey(io, r, a)).encryption);
+      protectionGiven(a, 'encode');
+      const recipients: RecipientKey[] = await loadRecipients(io, a.encrypt, a);
       const signers: SigningKey[] = [];
       for (const s of a.sign ?? []) {
         const id = await loadIdentity(io, s, a);
         if (!id.signingKeys.length) throw new UsageError(`${s}: holds no signature key`);
         signers.push(...id.signingKeys);
       }
-      const secret = a.key === undefined ? undefined : await loadSecret(a.key);
+      const secret = a.key === undefined ? undefined : await loadSecret(a.key, io);
       const output = a.output ?? (isStdio(a.file) ? '-' : `${a.file}.dare`);
       let payloadLength: number | undefined;
       let modified: string | undefined;
@@ -84,9 +87,12 @@ export function encodeCommand(io: Io): Command {
       };
       const input = withProgress(io, await openInput(io, a.file), 'encoding', progressEnabled(io, a) && !isStdio(output), payloadLength);
       await writeOutput(io, output, encodeEnvelope(input, options), a.force === true);
+      const encrypted = recipients.length > 0 || secret !== undefined;
       if (a.json) {
-        const line = JSON.stringify({ input: displayPath(a.file), output: displayPath(output), encrypted: recipients.length > 0 || secret !== undefined, recipients: recipients.length, signers: signers.length, encoding: a.encoding });
+        const line = JSON.stringify({ input: displayPath(a.file), output: displayPath(output), encrypted, recipients: recipients.length, signers: signers.length, encoding: a.encoding });
         writeLine(isStdio(output) ? io.stderr : io.stdout, line);
+      } else if (!encrypted && !a.quiet) {
+        io.stderr.write(`dare: note: ${displayPath(output)}: ${signers.length ? 'signed, ' : ''}not encrypted: anyone who has the file can read it\n`);
       }
     },
   };

@@ -112,7 +112,7 @@ function createCommand(io: Io): Command {
       if (isStdio(a.log)) throw new UsageError('a log is a file: give a path, not -');
       if (a.encrypt?.length && a.key !== undefined) throw new UsageError('use --encrypt or --key, not both');
       const recipients = await loadRecipients(io, a.encrypt, a);
-      const secret = a.key === undefined ? undefined : await loadSecret(a.key);
+      const secret = a.key === undefined ? undefined : await loadSecret(a.key, io);
       const signer = await loadSigner(io, a.sign, a);
       const w = await LogWriter.create(a.log, { recipients, secret, signer });
       await w.close();
@@ -176,7 +176,7 @@ function appendCommand(io: Io): Command {
       if ((a.text === undefined) === (a.file === undefined)) throw new UsageError('give the entry as TEXT, - (stdin lines) or --file F (exactly one)');
       const stdinLines = a.text !== undefined && isStdio(a.text);
       const policy = syncPolicy(a, stdinLines);
-      const secret = a.key === undefined ? undefined : await loadSecret(a.key);
+      const secret = a.key === undefined ? undefined : await loadSecret(a.key, io);
       const signer = await loadSigner(io, a.sign, a);
       const entry = a.file !== undefined ? await readSmallInput(io, a.file, MAX_ENTRY_BYTES) : undefined;
       const trustedSigners = await loadTrustedSigners(io, a.signer, a);

@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import type { Argv } from 'yargs';
 import { EnvelopeRekey, keyFingerprint, PUBLIC_KEY_PREFIX, type DecryptionKey, type RecipientKey } from '../../lib/index.js';
 import { displayPath, ioError, isStdio, openInput, writeLine, writeOutput, type Io } from '../io.js';
-import { loadIdentity, loadPublicKey } from '../keys.js';
+import { loadIdentity, loadRecipients } from '../keys.js';
 import { passphraseOptions, type PassphraseArgs } from '../passphrase.js';
 import { UsageError } from '../errors.js';
 import type { Command } from './index.js';
@@ -34,13 +34,13 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
-/** A key id to remove: given as one, or the recipient id of a public key (dare1..., or a file). */
-async function removalId(io: Io, arg: string, a: Args): Promise<string> {
-  if (arg.trim().toLowerCase().startsWith(PUBLIC_KEY_PREFIX) || (await isFile(arg))) {
-    const k = (await loadPublicKey(io, arg, a)).encryption;
-    return keyFingerprint(k.crv, k.publicKey);
+/** Key ids to remove: given as one, or the recipient ids of public keys (dare1..., a file of them, -, JSON). */
+async function removalIds(io: Io, arg: string, a: Args): Promise<string[]> {
+  const t = arg.trim();
+  if (t.toLowerCase().startsWith(PUBLIC_KEY_PREFIX) || t.startsWith('{') || isStdio(arg) || (await isFile(arg))) {
+    return (await loadRecipients(io, [arg], a)).map((k) => keyFingerprint(k.crv, k.publicKey));
   }
-  return arg.trim();
+  return [t];
 }
 
 const NOT_REVOKED = 'Removing a recipient does not revoke access they already had: they may have kept a copy of the envelope (or of its master key), which still opens. Rotate keys for future data.';
@@ -75,10 +75,9 @@ export function rekeyCommand(io: Io): Command {
       if (a.replace && a.remove?.length) throw new UsageError('--replace drops every recipient already: --remove is not needed');
       const keys: DecryptionKey[] = [];
       for (const f of a.identity ?? []) keys.push(...(await loadIdentity(io, f, a)).decryptionKeys);
-      const add: RecipientKey[] = [];
-      for (const r of a.encrypt ?? []) add.push((await loadPublicKey(io, r, a)).encryption);
+      const add: RecipientKey[] = await loadRecipients(io, a.encrypt, a);
       const remove: string[] = [];
-      for (const r of a.remove ?? []) remove.push(await removalId(io, r, a));
+      for (const r of a.remove ?? []) remove.push(...(await removalIds(io, r, a)));
       let mode: number | undefined;
       if (a.inPlace) {
         try {

@@ -98,7 +98,7 @@ async function watchKeys(io: Io, a: WatchArgs): Promise<MirrorKeys> {
   }
   recipients.push(...(await loadRecipients(io, a.encrypt, a)));
   const signer = await loadSigner(io, a.sign, a);
-  return { recipients, decryptionKeys, secret: a.key === undefined ? undefined : await loadSecret(a.key), signer };
+  return { recipients, decryptionKeys, secret: a.key === undefined ? undefined : await loadSecret(a.key, io), signer };
 }
 
 /** Runs `work`, adding how to review and adopt to a refusal of what the watcher does not trust. */

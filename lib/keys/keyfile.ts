@@ -11,7 +11,8 @@ import { agreementPublicKey } from '../crypto/agreement.js';
 import { signaturePublicKey } from '../crypto/signature.js';
 import { base64urlDecode, base64urlEncode } from '../encoding/base64url.js';
 import { fromUtf8, utf8 } from '../internal/bytes.js';
-import type { KeySet } from './keyset.js';
+import { formatPublicKeySet, parsePublicKeySet, publicKeySet, type KeySet, type PublicKeySet } from './keyset.js';
+import { isKeyData, parseKeyData, type KeyData } from './keydata.js';
 import type { AgreementCurve, DecryptionKey, SignatureCurve, SigningKey } from './types.js';
 
 export interface ScryptParams {
@@ -28,7 +29,14 @@ export const MAX_SCRYPT: ScryptParams = { N: 1 << 20, r: 16, p: 4 };
 const MAX_SCRYPT_MEMORY = 2 ** 30;
 const GCM_NONCE_LENGTH = 12;
 
-const AAD = utf8('DareKeySetProtected v1');
+/**
+ * The associated data of the seal: the label, and in files that carry their public key
+ * outside the seal (`public`, written since 0.1.0) that line too, so that it cannot be
+ * swapped without the unseal failing.
+ */
+function sealAad(publicLine?: string): Uint8Array {
+  return utf8(publicLine === undefined ? 'DareKeySetProtected v1' : `DareKeySetProtected v1\n${publicLine}`);
+}
 
 /** What a key file gives: keys that decrypt, keys that sign, and the key set when there is one. */
 export interface Identity {
@@ -59,10 +67,13 @@ export async function encodeKeyFile(k: KeySet, passphrase?: string, scrypt: Scry
   const salt = crypto.getRandomValues(new Uint8Array(16));
   const nonce = crypto.getRandomValues(new Uint8Array(12));
   const key = await passphraseKey(passphrase, salt, scrypt);
-  const sealed = getBackend().aesGcmEncrypt(key, nonce, utf8(plain), AAD);
+  // The public key stays readable without the passphrase (for -e, --signer, keygen --public).
+  const publicLine = formatPublicKeySet(publicKeySet(k));
+  const sealed = getBackend().aesGcmEncrypt(key, nonce, utf8(plain), sealAad(publicLine));
   return JSON.stringify({
     DareKeySetProtected: {
       version: 1,
+      public: publicLine,
       kdf: { alg: 'scrypt', N: scrypt.N, r: scrypt.r, p: scrypt.p, salt: base64urlEncode(salt) },
       enc: 'A256GCM', nonce: base64urlEncode(nonce), ciphertext: base64urlEncode(sealed),
     },
@@ -127,10 +138,11 @@ async function unseal(o: unknown, passphrase: () => Promise<string>): Promise<Ke
   if (128 * N * r > MAX_SCRYPT_MEMORY) throw new DareError('LIMIT_EXCEEDED', `key file: scrypt N=${N}, r=${r} needs more than ${MAX_SCRYPT_MEMORY} bytes`);
   const nonce = bytesField(o, 'nonce');
   if (nonce.length !== GCM_NONCE_LENGTH) bad(`nonce must be ${GCM_NONCE_LENGTH} bytes`);
+  const publicLine = o.public === undefined ? undefined : field(o, 'public');
   const key = await passphraseKey(await passphrase(), bytesField(kdf, 'salt'), p as ScryptParams);
   let plain: Uint8Array;
   try {
-    plain = getBackend().aesGcmDecrypt(key, nonce, bytesField(o, 'ciphertext'), AAD);
+    plain = getBackend().aesGcmDecrypt(key, nonce, bytesField(o, 'ciphertext'), sealAad(publicLine));
   } catch (e) {
     if (e instanceof DareError && e.code === 'MAC_INVALID') throw new DareError('PASSPHRASE_INVALID', 'wrong passphrase for the key file');
     throw e;
@@ -142,7 +154,38 @@ async function unseal(o: unknown, passphrase: () => Promise<string>): Promise<Ke
     return bad('sealed key set is not json');
   }
   if (!isObj(inner)) return bad('sealed key set is not a key object');
-  return parseKeySet(inner.DareKeySet);
+  const keySet = parseKeySet(inner.DareKeySet);
+  // Bound by the seal already; a mismatch means the file was made wrong, not tampered with.
+  if (publicLine !== undefined && formatPublicKeySet(publicKeySet(keySet)) !== publicLine.trim()) bad('the public key outside the seal is not the sealed key set\'s');
+  return keySet;
+}
+
+/**
+ * The identity of a reference single private key: an Ed25519 key signs and opens the
+ * reference's Edwards recipient entries (CONFORMANCE item 6), an Ed448 key signs, an
+ * X25519 or X448 key opens recipient entries.
+ */
+function identityOf(k: KeyData & { privateKey: Uint8Array }): Identity {
+  const signing = k.crv === 'Ed25519' || k.crv === 'Ed448';
+  const decryptionKeys: DecryptionKey[] = k.crv === 'Ed448' ? [] : [{ crv: k.crv, privateKey: k.privateKey }];
+  const signingKeys: SigningKey[] = signing ? [{ crv: k.crv, privateKey: k.privateKey, publicKey: k.publicKey }] : [];
+  return { decryptionKeys, signingKeys };
+}
+
+/**
+ * The public key of a protected key file, readable without its passphrase; undefined for
+ * other files and for protected files written before it was kept outside the seal.
+ */
+export function protectedPublicKey(text: string): PublicKeySet | undefined {
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (!isObj(v) || !isObj(v.DareKeySetProtected)) return undefined;
+    const line = v.DareKeySetProtected.public;
+    return typeof line === 'string' ? parsePublicKeySet(line) : undefined;
+  } catch (e) {
+    if (e instanceof DareError) throw new DareError('KEY_INVALID', `key file: its public key: ${e.message}`);
+    return undefined;
+  }
 }
 
 /** True when the key file needs a passphrase. */
@@ -171,11 +214,10 @@ export async function decodeKeyFile(text: string, passphrase: () => Promise<stri
     const keySet = 'DareKeySet' in v ? parseKeySet(v.DareKeySet) : await unseal(v.DareKeySetProtected, passphrase);
     return { keySet, decryptionKeys: [{ crv: keySet.encryption.crv, privateKey: keySet.encryption.privateKey }], signingKeys: [keySet.signature] };
   }
-  if ('PrivateKeyECDH' in v) {
-    const single = keyPair(v.PrivateKeyECDH, ['Ed25519', 'X25519', 'X448'] as const, (c, k) => (c === 'Ed25519' ? signaturePublicKey('Ed25519', k) : agreementPublicKey(c, k)), 'private');
-    const decryptionKeys: DecryptionKey[] = [{ crv: single.crv, privateKey: single.privateKey }];
-    const signingKeys: SigningKey[] = single.crv === 'Ed25519' ? [{ crv: 'Ed25519', privateKey: single.privateKey, publicKey: single.publicKey }] : [];
-    return { decryptionKeys, signingKeys };
+  if (isKeyData(v)) {
+    const k = parseKeyData(v);
+    if (k.privateKey === undefined) throw new DareError('KEY_INVALID', 'key file: holds a public key only (no PrivateKeyECDH)');
+    return identityOf({ ...k, privateKey: k.privateKey });
   }
-  return bad('expected DareKeySet, DareKeySetProtected or PrivateKeyECDH');
+  return bad('expected DareKeySet, DareKeySetProtected, PrivateKeyECDH or KeyData');
 }
