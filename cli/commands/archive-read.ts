@@ -16,9 +16,11 @@ import {
 } from './archive-common.js';
 import type { Command } from './index.js';
 import { tornMessage } from './verify-sequence.js';
+import { expectKind } from '../file-kind.js';
 
 /** Opens ARCHIVE (- for stdin), checks --signer, reports a missing index, runs `fn`. */
-async function withReader<T>(io: Io, a: ReadArgs & { archive: string }, fn: (r: ArchiveReader, options: ArchiveReadOptions) => Promise<T>): Promise<T> {
+async function withReader<T>(io: Io, a: ReadArgs & { archive: string }, command: string, fn: (r: ArchiveReader, options: ArchiveReadOptions) => Promise<T>): Promise<T> {
+  await expectKind(a.archive, 'archive', command);
   const options = await loadReadKeys(io, a);
   return withArchiveInput(io, a.archive, async (file) => {
     // With --signer, open() authenticates the signature, the index and frame 0 first.
@@ -45,7 +47,7 @@ export function listCommand(io: Io): Command {
         .example('dare list backup.dare -i me.key --json', 'one JSON object with every entry'),
     handler: async (raw: unknown) => {
       const a = raw as ReadArgs & { archive: string };
-      await withReader(io, a, async (r) => {
+      await withReader(io, a, 'list', async (r) => {
         const entries = r.entries();
         if (a.json) {
           writeLine(io.stdout, JSON.stringify({ archive: displayPath(a.archive), indexed: r.indexed, entries: entries.map(entryJson) }));
@@ -72,14 +74,17 @@ export function extractCommand(io: Io): Command {
         .option('file', { alias: 'f', type: 'string', describe: 'extract only this entry (a directory: with its contents); repeatable. Reads only the frames it needs' })
         .option('to-tar', { type: 'string', describe: 'write the entries as a tar file instead (- for stdout)' })
         .option('force', { type: 'boolean', describe: 'replace existing files (never writes through a symbolic link)' })
+        .option('atomic', { type: 'boolean', describe: 'all or nothing: extract into a temporary folder beside DEST and rename it to DEST only when every file passed (DEST new or empty)' })
         .example('dare extract release.dare out/ --signer vendor.pub', 'verify the vendor\'s signature, then extract')
         .example('dare extract backup.dare -i me.key --file docs/report.pdf', 'one file: reads the index and that file\'s frame only')
-        .example('dare extract backup.dare -i me.key --to-tar - | tar t', 'as a tar stream'),
+        .example('dare extract backup.dare -i me.key --to-tar - | tar t', 'as a tar stream')
+        .epilogue('Each file appears under its name only once its digest, MAC and the signature checked (a 0600 temporary beside it until then, removed on failure, on Ctrl-C and, after a kill -9, by the next extraction there). Extraction is per file: if a later file fails (exit 4), the earlier ones stay; --atomic makes it all or nothing.'),
     handler: async (raw: unknown) => {
       // --file takes one value each time (not a greedy array), so DEST may follow it.
-      const a = raw as ReadArgs & { archive: string; dest: string; file?: string | string[]; toTar?: string };
+      const a = raw as ReadArgs & { archive: string; dest: string; file?: string | string[]; toTar?: string; atomic?: boolean };
       if (a.toTar !== undefined && a.dest !== '.') throw new UsageError('give either DEST or --to-tar, not both');
-      await withReader(io, a, async (r) => {
+      if (a.atomic && (a.toTar !== undefined || a.force)) throw new UsageError('--atomic makes a new DEST: not with --to-tar or --force');
+      await withReader(io, a, 'extract', async (r) => {
         const entries = r.select(a.file === undefined ? [] : [a.file].flat());
         if (a.toTar !== undefined) {
           await writeOutput(io, a.toTar, archiveToTar(r, entries), a.force === true);
@@ -89,7 +94,7 @@ export function extractCommand(io: Io): Command {
         const progress = entryProgress(io, a, 'extracting');
         let rep;
         try {
-          rep = await extractArchive(r, a.dest, entries, { force: a.force === true, onEntry: (e) => progress.tick(e.size) });
+          rep = await extractArchive(r, a.dest, entries, { force: a.force === true, atomic: a.atomic === true, onEntry: (e) => progress.tick(e.size) });
         } finally {
           progress.done();
         }
@@ -132,7 +137,7 @@ export function copyCommand(io: Io): Command {
       const signer = await loadSigner(io, a.sign, a);
       const recipients = await loadRecipients(io, a.encrypt, a);
       const newSecret = a.newKey === undefined ? undefined : await loadSecret(a.newKey, io);
-      await withReader(io, a, async (r, options) => {
+      await withReader(io, a, 'copy', async (r, options) => {
         // Without --purge older versions are copied too: with --signer check every frame first.
         if (options.trustedSigners?.length && !a.purge) await verifySequence(r.sequence);
         const policy = r.sequence.policy;

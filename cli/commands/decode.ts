@@ -10,6 +10,7 @@ import { loadReadKeys, readKeyOptions, type ReadKeyArgs, type ReadKeySpec } from
 import { progressEnabled, withProgress } from '../progress.js';
 import { UsageError } from '../errors.js';
 import type { Command } from './index.js';
+import { expectKind } from '../file-kind.js';
 import { looksLikeSequence, threadsOption, verifySequenceFile } from './verify-sequence.js';
 import { SINCE_OPTION } from './checkpoint.js';
 
@@ -74,6 +75,7 @@ export function decodeCommand(io: Io): Command {
     handler: async (raw: unknown) => {
       const a = raw as KeyArgs & { file: string; output?: string; force?: boolean };
       const output = a.output ?? defaultOutput(a.file);
+      await expectKind(a.file, 'envelope', 'decode');
       const reader = new EnvelopeReader(await openInput(io, a.file), await decodeOptions(io, a, true));
       const info = await reader.open();
       if (info.encrypted && !info.opened) throw new UsageError('the envelope is encrypted: give --identity or --key');
@@ -102,6 +104,7 @@ export function verifyCommand(io: Io): Command {
         .example('dare verify backup.dare --signer host.pub --since backup.cp', 'and it extends the checkpoint kept earlier (not rolled back)'),
     handler: async (raw: unknown) => {
       const a = raw as KeyArgs & { file: string; threads?: number; requireComplete?: boolean; since?: string };
+      await expectKind(a.file, 'dare', 'verify');
       const opts = await decodeOptions(io, a, true);
       if (await looksLikeSequence(a.file)) {
         await verifySequenceFile(io, a.file, opts, a);

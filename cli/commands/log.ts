@@ -20,6 +20,7 @@ import { HintedError, UsageError } from '../errors.js';
 import { trustHint } from './archive-common.js';
 import { checkSince, sinceText, SINCE_OPTION } from './checkpoint.js';
 import type { Command } from './index.js';
+import { expectKind } from '../file-kind.js';
 import { appendLines, DEFAULT_SYNC, DRAIN_IDLE_MS, DRAIN_MAX_MS, withStopSignals, type StdinSession, type StopSignal, type SyncPolicy } from './log-stdin.js';
 import { threadsOption } from './verify-sequence.js';
 
@@ -262,6 +263,7 @@ function showCommand(io: Io): Command {
       for (const [name, v] of [['--from', a.from], ['--to', a.to]] as const) {
         if (v !== undefined && (!Number.isSafeInteger(v) || v < 1)) throw new UsageError(`${name} must be an entry number (1 or more)`);
       }
+      await expectKind(a.log, 'log', 'log show');
       const log = await LogReader.open(a.log, await loadReadKeys(io, a));
       try {
         if (log.tornBytes > 0 && !a.quiet) io.stderr.write(`dare: warning: ${a.log}: ${log.tornBytes} bytes after entry ${log.lastEntry} are a torn append; showing the entries before them\n`);
@@ -296,6 +298,7 @@ function verifyLogCommand(io: Io): Command {
         .example('dare log verify audit.dlog --signer alice.pub --since audit.cp', 'and the log extends the checkpoint kept earlier (dare checkpoint)'),
     handler: async (raw: unknown) => {
       const a = raw as ReadArgs & { log: string; threads?: number; since?: string };
+      await expectKind(a.log, 'log', 'log verify');
       const log = await LogReader.open(a.log, await loadReadKeys(io, a));
       let report;
       let since: Extension | undefined;
@@ -351,6 +354,7 @@ function proveCommand(io: Io): Command {
     handler: async (raw: unknown) => {
       const a = raw as Common & { log: string; entry: number; output?: string; force?: boolean; allowUnsigned?: boolean };
       if (!Number.isSafeInteger(a.entry) || a.entry < 1) throw new UsageError('ENTRY must be an entry number (1 or more)');
+      await expectKind(a.log, 'log', 'log prove');
       const proof = await proveInclusion(a.log, a.entry, { allowUnsigned: a.allowUnsigned === true });
       const text = encodeInclusionProof(proof);
       await writeOutput(io, a.output ?? '-', (async function* () {

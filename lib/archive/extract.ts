@@ -5,26 +5,36 @@
  * - every parent below DEST is created as a directory or checked with lstat to be one,
  *   never followed through a symbolic link, pre-existing or not;
  * - symbolic links are created last, so none made by this extraction can be in the way;
- * - files go to a temporary file (O_EXCL|O_NOFOLLOW) and are linked or renamed into
- *   place only after their digest, MAC and FrameDigest checked; nothing is replaced
- *   without `force`;
+ * - files and links go to a 0600 temporary (O_EXCL|O_NOFOLLOW, named as
+ *   lib/platform/temp-file.ts names them) and are linked or renamed into place only after
+ *   their digest, MAC and FrameDigest checked, so a name appears only with its whole,
+ *   checked content, even after a kill -9; nothing is replaced without `force`; what a
+ *   killed run left in a folder is removed when the next extraction writes there;
+ * - extraction is per file: when one fails, the files placed before it stay (the folders
+ *   this run made and left empty are removed); `atomic` makes it all or nothing;
  * - modes (permission bits only: set-id and sticky bits are dropped) and modification
  *   times are restored, directories' after their contents.
  * @module
  */
-import { closeSync, constants, fchmodSync, futimesSync, lstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
-import { chmod, lutimes, mkdir, realpath, rm, symlink, unlink, utimes } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
+import { chmodSync, fchmodSync, futimesSync, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, writeSync } from 'node:fs';
+import { chmod, lutimes, mkdir, realpath, symlink, unlink, utimes } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { DareError } from '../errors.js';
 import { collectBytes } from '../internal/bytes.js';
 import { ancestors, checkEntryPath, checkTree, type IndexEntry } from './format.js';
-import { placeFile } from './writer.js';
+import {
+  closeQuietly, createTempFileSync, discardTemp, placeTempSync, removeStaleTemporaries, tempPathFor, trackTemp, umasked, untrackTemp,
+} from '../platform/temp-file.js';
 import type { ArchiveReader } from './reader.js';
 
 export interface ExtractOptions {
   /** Replace existing files and links (never a directory with content, never through a link). */
   force?: boolean;
+  /**
+   * All or nothing: extract into a temporary folder beside `dest` and rename it to `dest` only
+   * when every entry passed its checks (`dest` must not exist or be empty).
+   */
+  atomic?: boolean;
   /** Called after each entry is in place. */
   onEntry?: (entry: IndexEntry) => void;
 }
@@ -52,9 +62,8 @@ async function lstatOrNull(path: string) {
 }
 
 /**
- * Files up to this size are read whole, so every check has passed before a byte is written,
- * and then written straight to their name (O_EXCL): no temporary file, link() and unlink(),
- * which were most of the time of extracting many small files.
+ * Files up to this size are read whole, so that every check has passed before a byte is
+ * written (larger ones stream into their temporary, which is removed if a check fails).
  */
 const SMALL_FILE = 1 << 20;
 
@@ -66,14 +75,79 @@ export async function extractArchive(reader: ArchiveReader, dest: string, entrie
   checkTree(reader.entries());
   // Folder and link frames (and, for a whole archive under a trusted signer, every frame) before anything is written.
   await reader.checkBeforeExtract(entries);
-  const force = options.force === true;
+  if (!options.atomic) return extractInto(reader, dest, entries, options);
+  // All or nothing: into a temporary folder beside DEST, renamed to DEST when every entry passed.
+  const st = await lstatOrNull(dest);
+  if (st && !st.isDirectory()) throw new DareError('OUTPUT_EXISTS', `${dest}: already exists and is not a folder`);
+  if (st && readdirSync(dest).length > 0) throw new DareError('OUTPUT_EXISTS', `${dest}: --atomic extracts into a new or empty folder, and this one has files`);
   try {
-    await mkdir(dest, { recursive: true });
+    await mkdir(dirname(resolve(dest)), { recursive: true });
   } catch (e) {
     throw fsError(e, dest);
   }
+  removeStaleTemporaries(dirname(resolve(dest)));
+  const temp = tempPathFor(resolve(dest));
+  try {
+    mkdirSync(temp, 0o700);
+  } catch (e) {
+    throw fsError(e, temp);
+  }
+  trackTemp(temp);
+  try {
+    const report = await extractInto(reader, temp, entries, { ...options, force: false });
+    chmodSync(temp, umasked(0o777));
+    renameSync(temp, dest);
+    untrackTemp(temp);
+    return report;
+  } catch (e) {
+    rmSync(temp, { recursive: true, force: true });
+    untrackTemp(temp);
+    throw fsError(e, dest);
+  }
+}
+
+async function extractInto(reader: ArchiveReader, dest: string, entries: readonly IndexEntry[], options: ExtractOptions): Promise<ExtractReport> {
+  const force = options.force === true;
+  /** Folders this extraction made, in the order made: removed again (when empty) if it fails. */
+  const made: string[] = [];
+  let first: string | undefined;
+  try {
+    first = await mkdir(dest, { recursive: true });
+  } catch (e) {
+    throw fsError(e, dest);
+  }
+  if (first !== undefined) {
+    // mkdir -p made `first` and everything below it down to dest.
+    for (let d = resolve(dest); ; d = dirname(d)) {
+      made.unshift(d);
+      if (d === resolve(first) || d === dirname(d)) break;
+    }
+  }
+  try {
+    return await place(reader, dest, entries, force, options, made);
+  } catch (e) {
+    for (const d of made.reverse()) {
+      try {
+        rmdirSync(d);
+      } catch {
+        // Not empty (something placed before the failure, or someone else's): it stays.
+      }
+    }
+    throw e;
+  }
+}
+
+async function place(reader: ArchiveReader, dest: string, entries: readonly IndexEntry[], force: boolean, options: ExtractOptions, made: string[]): Promise<ExtractReport> {
   const root = await realpath(dest).catch((e: unknown) => { throw fsError(e, dest); });
   const checked = new Set<string>();
+  /** Folders whose leftovers of a killed run were removed already. */
+  const swept = new Set<string>();
+  const sweep = (dir: string) => {
+    if (swept.has(dir)) return;
+    swept.add(dir);
+    removeStaleTemporaries(dir);
+  };
+  sweep(root);
 
   /** Makes sure every ancestor of `path` below root is a real directory (created when missing). */
   const parents = async (path: string) => {
@@ -81,8 +155,10 @@ export async function extractArchive(reader: ArchiveReader, dest: string, entrie
       if (checked.has(a)) continue;
       const full = join(root, a);
       const st = await lstatOrNull(full);
-      if (st === null) await mkdir(full, 0o755).catch((e: unknown) => { throw fsError(e, full); });
-      else if (!st.isDirectory()) {
+      if (st === null) {
+        await mkdir(full, 0o755).catch((e: unknown) => { throw fsError(e, full); });
+        made.push(full);
+      } else if (!st.isDirectory()) {
         throw new DareError('IO', `${full}: is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}; refusing to write through it`);
       }
       checked.add(a);
@@ -104,7 +180,10 @@ export async function extractArchive(reader: ArchiveReader, dest: string, entrie
         if (!force) throw new DareError('OUTPUT_EXISTS', `${target}: already exists (use --force to overwrite)`);
         await unlink(target).catch((x: unknown) => { throw fsError(x, target); });
       }
-      if (!existing || !existing.isDirectory()) await mkdir(target, 0o700).catch((x: unknown) => { throw fsError(x, target); });
+      if (!existing || !existing.isDirectory()) {
+        await mkdir(target, 0o700).catch((x: unknown) => { throw fsError(x, target); });
+        made.push(target);
+      }
       checked.add(e.path);
       dirs.push(e);
       options.onEntry?.(e);
@@ -114,28 +193,30 @@ export async function extractArchive(reader: ArchiveReader, dest: string, entrie
       if (!force) throw new DareError('OUTPUT_EXISTS', `${target}: already exists (use --force to overwrite)`);
       if (existing.isDirectory()) throw new DareError('IO', `${target}: is a directory`);
     }
+    sweep(dirname(target));
     const time = new Date(e.modified);
-    if (e.kind === 'file' && !existing && e.size <= SMALL_FILE) {
-      const data = await collectBytes(reader.content(e), SMALL_FILE, `${e.path}: the content`);
-      writeNew(target, data, e.mode & PERMISSIONS, time);
-      bytes += data.length;
-      files++;
-      options.onEntry?.(e);
-      continue;
-    }
-    const temp = join(dirname(target), `.dare-${randomBytes(6).toString('hex')}.tmp`);
+    // A name appears only with its whole, checked content: every file and link goes to a 0600
+    // temporary first and is linked (renamed with --force) into place after its checks.
+    let temp: string | undefined;
     try {
       if (e.kind === 'file') {
-        bytes += await writeTemp(temp, reader.content(e), e.mode & PERMISSIONS, time);
+        // Small files are checked whole before a byte is written; larger ones stream into the temporary.
+        const data = e.size <= SMALL_FILE ? await collectBytes(reader.content(e), SMALL_FILE, `${e.path}: the content`) : undefined;
+        const t = createTempFileSync(target);
+        temp = t.path;
+        bytes += data ? writeChecked(t.fd, data) : await writeStream(t.fd, reader.content(e));
+        finish(t.fd, e.mode & PERMISSIONS, time);
         files++;
       } else {
+        temp = tempPathFor(target);
+        trackTemp(temp);
         await symlink(e.target as string, temp);
         await lutimes(temp, time, time);
         symlinks++;
       }
-      await placeFile(temp, target, force);
+      placeTempSync(temp, target, force);
     } catch (x) {
-      await rm(temp, { force: true }).catch(() => undefined);
+      if (temp !== undefined) discardTemp(temp);
       throw fsError(x, target);
     }
     options.onEntry?.(e);
@@ -152,51 +233,38 @@ export async function extractArchive(reader: ArchiveReader, dest: string, entrie
   return { files, directories: dirs.length, symlinks, bytes };
 }
 
-/** Writes checked bytes to a new file at its final name (O_EXCL|O_NOFOLLOW, 0600), then its mode and times; removed again if a write fails. */
-function writeNew(path: string, data: Uint8Array, mode: number, time: Date): void {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new DareError('OUTPUT_EXISTS', `${path}: already exists (use --force to overwrite)`, { cause: e });
-    throw fsError(e, path);
-  }
-  try {
-    let done = 0;
-    while (done < data.length) done += writeSync(fd, data, done, data.length - done);
-    fchmodSync(fd, mode);
-    futimesSync(fd, time, time);
-  } catch (e) {
-    closeSync(fd);
-    try {
-      unlinkSync(path);
-    } catch {
-      // Already gone: nothing to undo.
-    }
-    throw fsError(e, path);
-  }
-  closeSync(fd);
+function writeAll(fd: number, data: Uint8Array): void {
+  let done = 0;
+  while (done < data.length) done += writeSync(fd, data, done, data.length - done);
+}
+
+/** Writes checked bytes to the temporary; returns their length. */
+function writeChecked(fd: number, data: Uint8Array): number {
+  writeAll(fd, data);
+  return data.length;
 }
 
 /**
- * Writes a stream to a new file (O_EXCL|O_NOFOLLOW, 0600), then sets its mode and times.
- * The file system calls are synchronous: pieces are at most 1 MiB, and for the many small
- * files of a tree each asynchronous call's trip through the thread pool cost more than
- * the write (extracting 3,000 files of 1-64 KiB: measured about twice as fast).
+ * Streams content into the temporary. The file system calls are synchronous: pieces are at
+ * most 1 MiB, and for the many small files of a tree each asynchronous call's trip through
+ * the thread pool cost more than the write (extracting 3,000 files of 1-64 KiB: measured
+ * about twice as fast).
  */
-async function writeTemp(path: string, source: AsyncIterable<Uint8Array>, mode: number, time: Date): Promise<number> {
-  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+async function writeStream(fd: number, source: AsyncIterable<Uint8Array>): Promise<number> {
   let n = 0;
+  for await (const piece of source) {
+    writeAll(fd, piece);
+    n += piece.length;
+  }
+  return n;
+}
+
+/** Mode and times of a finished temporary, then closed. */
+function finish(fd: number, mode: number, time: Date): void {
   try {
-    for await (const piece of source) {
-      let done = 0;
-      while (done < piece.length) done += writeSync(fd, piece, done, piece.length - done);
-      n += piece.length;
-    }
     fchmodSync(fd, mode);
     futimesSync(fd, time, time);
   } finally {
-    closeSync(fd);
+    closeQuietly(fd);
   }
-  return n;
 }

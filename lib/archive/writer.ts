@@ -7,8 +7,8 @@
  * as it was.
  * @module
  */
-import { link, rename, rm, stat, truncate, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { chmod, link, rename, stat, truncate, unlink } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { DareError } from '../errors.js';
 import type { RecipientKey, SigningKey, VerificationKey } from '../keys/types.js';
 import { masterKeyId } from '../envelope/keyschedule.js';
@@ -16,6 +16,7 @@ import { acquireLock, lockPathOf, type WriteLock } from '../platform/lock.js';
 import { getBackend } from '../crypto/backend-select.js';
 import { equalBytes } from '../internal/bytes.js';
 import type { BackupManifest } from './manifest.js';
+import { discardTemp, removeStaleTemporaries, tempPathFor, trackTemp, umasked, untrackTemp } from '../platform/temp-file.js';
 import { SequenceWriter } from '../sequence/writer.js';
 import { SequenceReader } from '../sequence/reader.js';
 import type { SequencePolicy } from '../sequence/policy.js';
@@ -122,10 +123,6 @@ function sameMeta(a: EntryMeta, b: EntryMeta): boolean {
   return a.kind === b.kind && a.size === b.size && a.mode === b.mode && a.modified === b.modified && a.target === b.target;
 }
 
-function tempName(path: string): string {
-  return join(dirname(path), `.${basename(path).slice(0, 200)}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
-}
-
 /** Renames `from` to `to`; without force only when nothing is at `to` (link() fails with EEXIST). */
 export async function placeFile(from: string, to: string, force: boolean): Promise<void> {
   if (force) {
@@ -189,8 +186,18 @@ export class ArchiveWriter {
     }
     const lock = acquireLock(lockPathOf(path), path);
     try {
-      const file = tempName(path);
-      const seq = await SequenceWriter.create(file, { type: 'Merkle', recipients: options.recipients, secret: options.secret, signer: options.signer, contentMeta: { contentType: ARCHIVE_TYPE } });
+      // A temporary as lib/platform/temp-file.ts names them (0600, removed on a signal, and
+      // what a killed run left here is removed first).
+      removeStaleTemporaries(dirname(resolve(path)));
+      const file = tempPathFor(path);
+      trackTemp(file);
+      let seq: SequenceWriter;
+      try {
+        seq = await SequenceWriter.create(file, { type: 'Merkle', recipients: options.recipients, secret: options.secret, signer: options.signer, contentMeta: { contentType: ARCHIVE_TYPE }, mode: 0o600 });
+      } catch (e) {
+        discardTemp(file);
+        throw e;
+      }
       const w = new ArchiveWriter(path, lock, seq, new Map(), 0, true, options.signer !== undefined, { file, force: options.force === true });
       if (options.manifest) {
         options.manifest.clear('a new archive');
@@ -410,7 +417,11 @@ export class ArchiveWriter {
         frames = f.index + 1;
       }
       await this.sequence.close();
-      if (this.temp) await placeFile(this.temp.file, this.path, this.temp.force).catch((e: unknown) => { throw fsError(e, this.path); });
+      if (this.temp) {
+        await chmod(this.temp.file, umasked(0o644));
+        await placeFile(this.temp.file, this.path, this.temp.force).catch((e: unknown) => { throw fsError(e, this.path); });
+        untrackTemp(this.temp.file);
+      }
       // After the archive is synced: a crash before this leaves a manifest of an older state (sent again next time).
       const end = apex ?? this.sequence.startApex;
       if (this.manifest && end) await this.manifest.save({ treeSize: frames, apex: end });
@@ -439,7 +450,7 @@ export class ArchiveWriter {
 
   private async cleanup(): Promise<void> {
     await this.sequence.close().catch(() => undefined);
-    if (this.temp) await rm(this.temp.file, { force: true });
+    if (this.temp) discardTemp(this.temp.file);
     else await truncate(this.path, this.startSize).catch(() => undefined);
   }
 

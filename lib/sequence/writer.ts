@@ -65,6 +65,8 @@ export interface CreateOptions extends SequenceKeys, LockOption {
    * a while (a log just created) is then vouched for from the start (docs/FORMAT.md §8).
    */
   signFirst?: boolean;
+  /** Permission bits of the new file before the umask (default 0644; a temporary: 0600). */
+  mode?: number;
 }
 
 export interface OpenOptions extends SequenceKeys, LockOption {
@@ -182,7 +184,7 @@ export class SequenceWriter {
     const own = options.lock ? undefined : acquireLock(lockPathOf(path), path);
     let out: FileAppender;
     try {
-      out = await FileAppender.open(path, true);
+      out = await FileAppender.open(path, true, options.mode);
     } catch (e) {
       own?.release();
       throw e;
