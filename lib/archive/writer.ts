@@ -193,7 +193,7 @@ export class ArchiveWriter {
       trackTemp(file);
       let seq: SequenceWriter;
       try {
-        seq = await SequenceWriter.create(file, { type: 'Merkle', recipients: options.recipients, secret: options.secret, signer: options.signer, contentMeta: { contentType: ARCHIVE_TYPE }, mode: 0o600 });
+        seq = await SequenceWriter.create(file, { type: 'Merkle', recipients: options.recipients, secret: options.secret, signer: options.signer, contentMeta: { contentType: ARCHIVE_TYPE }, mode: 0o600, lock });
       } catch (e) {
         discardTemp(file);
         throw e;
