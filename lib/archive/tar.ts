@@ -3,9 +3,12 @@
  * archive and exporting archive entries as a tar stream, both streaming (tar-stream).
  * Import sanitizes what is harmless (a leading '/', './' prefixes, a trailing '/'),
  * refuses what could escape or confuse a later extraction ('..' components,
- * backslashes, control characters, an entry below a file or a symbolic link, sizes
- * beyond 2^53) and skips, with a note, what an archive does not hold (hard links,
- * devices, FIFOs).
+ * backslashes, control characters such as a NUL in a PAX path, an entry below a file or
+ * a symbolic link, sizes beyond 2^53), refuses names it cannot keep exactly (not UTF-8:
+ * two names would become one) and an entry whose name was already another kind (a folder
+ * after a file of that name), reports a name given twice (the later entry is kept, as
+ * tar does) and skips, with a note, what an archive does not hold (hard links, devices,
+ * FIFOs). Nothing is renamed or dropped silently.
  * @module
  */
 import { once } from 'node:events';
@@ -52,6 +55,29 @@ function entryName(raw: string, note: (m: string) => void): string | undefined {
   return n;
 }
 
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A name or link target exactly as the tar stream has it. The stream is read with names as
+ * latin1 (one character per byte), so the bytes of a ustar field survive and are decoded as
+ * strict UTF-8 here; a PAX record (always UTF-8) was decoded by tar-stream, which puts U+FFFD
+ * where the bytes were not UTF-8. Either way a name that is not UTF-8 is refused.
+ */
+function exactName(h: tar.Header & { pax?: unknown }, field: 'name' | 'linkname'): string {
+  const pax = (h.pax as Record<string, string> | undefined)?.[field === 'name' ? 'path' : 'linkpath'];
+  const raw = field === 'name' ? h.name : h.linkname ?? '';
+  const shown = (s: string) => JSON.stringify(s);
+  if (pax !== undefined) {
+    if (pax.includes('\uFFFD')) throw new DareError('MALFORMED', `tar entry ${shown(pax)} refused: its PAX ${field === 'name' ? 'path' : 'linkpath'} is not UTF-8`);
+    return pax;
+  }
+  try {
+    return STRICT_UTF8.decode(Buffer.from(raw, 'latin1'));
+  } catch {
+    throw new DareError('MALFORMED', `tar entry ${shown(raw)} refused: its ${field === 'name' ? 'name' : 'link target'} is not UTF-8 (archive names are UTF-8; two such names could become one)`);
+  }
+}
+
 async function drain(entry: AsyncIterable<unknown>): Promise<void> {
   for await (const _ of entry) {
     // Skipped entries are read to the end: the tar stream moves on only then.
@@ -61,7 +87,10 @@ async function drain(entry: AsyncIterable<unknown>): Promise<void> {
 /** Adds every entry of a tar stream to `writer`. */
 export async function addTar(writer: ArchiveWriter, source: AsyncIterable<Uint8Array>, options: TarImportOptions = {}): Promise<TarImportReport> {
   const note = options.onNote ?? (() => undefined);
-  const ex = tar.extract();
+  // filenameEncoding is a tar-stream option its types do not list.
+  const ex = tar.extract({ filenameEncoding: 'latin1' } as Parameters<typeof tar.extract>[0]);
+  /** The kind each name was given as, to refuse a change of kind and report duplicates. */
+  const seen = new Map<string, string>();
   const feeding = pipeline(Readable.from(source, { objectMode: false }), ex);
   feeding.catch(() => undefined);
   let added = 0;
@@ -69,31 +98,39 @@ export async function addTar(writer: ArchiveWriter, source: AsyncIterable<Uint8A
   try {
     for await (const entry of ex) {
       const h = entry.header;
-      const name = entryName(h.name, note);
+      const rawName = exactName(h, 'name');
+      const name = entryName(rawName, note);
       const type = h.type ?? 'file';
       if (name === undefined || !['file', 'contiguous-file', 'directory', 'symlink'].includes(type)) {
         if (name !== undefined) {
-          note(`tar entry ${JSON.stringify(h.name)} skipped: ${type === 'link' ? `a hard link (to ${JSON.stringify(h.linkname ?? '')})` : `a ${type}`} is not archived`);
+          note(`tar entry ${JSON.stringify(rawName)} skipped: ${type === 'link' ? `a hard link (to ${JSON.stringify(h.linkname ?? '')})` : `a ${type}`} is not archived`);
           skipped++;
         }
         await drain(entry);
         continue;
       }
       const size = h.size ?? 0;
-      if (!Number.isSafeInteger(size) || size < 0) throw new DareError('MALFORMED', `tar entry ${JSON.stringify(h.name)}: size ${String(size)} is not a safe integer`);
+      if (!Number.isSafeInteger(size) || size < 0) throw new DareError('MALFORMED', `tar entry ${JSON.stringify(rawName)}: size ${String(size)} is not a safe integer`);
+      const kind = type === 'directory' ? 'directory' : type === 'symlink' ? 'symbolic link' : 'file';
+      const before = seen.get(name);
+      if (before !== undefined && before !== kind) {
+        throw new DareError('MALFORMED', `tar entry ${JSON.stringify(rawName)} refused: ${JSON.stringify(name)} came before as a ${before}, now as a ${kind}`);
+      }
+      if (before !== undefined) note(`tar entry ${JSON.stringify(rawName)}: ${JSON.stringify(name)} appears again; the later ${kind} is kept`);
+      seen.set(name, kind);
       const time = h.mtime instanceof Date && Number.isFinite(h.mtime.getTime()) ? h.mtime : new Date(0);
       const base = { path: name, mode: (h.mode ?? 0o644) & 0o7777, modified: time.toISOString() };
       let meta: EntryMeta;
       if (type === 'symlink') {
-        const target = h.linkname ?? '';
+        const target = exactName(h, 'linkname');
         // eslint-disable-next-line no-control-regex
-        if (target === '' || /\u0000/.test(target)) throw new DareError('MALFORMED', `tar entry ${JSON.stringify(h.name)}: bad link target`);
+        if (target === '' || /\u0000/.test(target)) throw new DareError('MALFORMED', `tar entry ${JSON.stringify(rawName)}: bad link target`);
         meta = { ...base, kind: 'symlink', size: 0, target };
       } else meta = type === 'directory' ? { ...base, kind: 'directory', size: 0 } : { ...base, kind: 'file', size };
       try {
         await writer.add(meta, meta.kind === 'file' ? (entry as AsyncIterable<Uint8Array>) : undefined);
       } catch (e) {
-        if (e instanceof DareError && e.code === 'CONFLICT') throw new DareError('MALFORMED', `tar entry ${JSON.stringify(h.name)} refused: ${e.message}`);
+        if (e instanceof DareError && e.code === 'CONFLICT') throw new DareError('MALFORMED', `tar entry ${JSON.stringify(rawName)} refused: ${e.message}`);
         throw e;
       }
       if (meta.kind !== 'file') await drain(entry);
