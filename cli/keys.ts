@@ -226,7 +226,7 @@ export async function loadTrustedSigners(io: Io, list: readonly string[] | undef
 export async function loadSigner(io: Io, file: string | undefined, a: PassphraseArgs): Promise<SigningKey | undefined> {
   if (file === undefined) return undefined;
   const key = (await loadIdentity(io, file, a)).signingKeys[0];
-  if (!key) throw new UsageError(`${displayPath(file)}: holds no signature key`);
+  if (!key) throw new DareError('KEY_INVALID', `${displayPath(file)}: holds no signature key`);
   return key;
 }
 

@@ -51,10 +51,14 @@ export async function stateAt(dest: string, keys: MirrorKeys, point: PointOption
   if (point.at !== undefined) {
     const t = point.at.getTime();
     let last = 0;
+    let first: string | undefined;
     for (const f of read.frames) {
       const time = f.entry?.time ?? f.checkpoint?.time;
+      first ??= f.entry ? time : undefined;
       if (f.index <= upTo && time !== undefined && Date.parse(time) <= t) last = f.index;
     }
+    // Before anything was recorded there is no state to restore: say so rather than restore nothing.
+    if (last === 0) throw new DareError('NOT_FOUND', `--at ${point.at.toISOString()} is before the first entry of the journal${first ? ` (recorded ${first})` : ' (it has none)'}`);
     upTo = last;
   }
   let unsigned = 0;

@@ -13,7 +13,10 @@ describe('dare hash', () => {
     const r = await dare(['hash', 'udf', sample]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('MB5S-R4AJ-3FBT-7NHO-T26Z-2E6Y-WFH4\n');
-    expect(r.stderr).toBe('');
+    // The content type it used is said on stderr (issue 13 item 12); --quiet leaves it out.
+    expect(r.stderr).toBe(`dare: note: ${sample}: content type text/plain (from the name; --cty to change)\n`);
+    expect((await dare(['hash', 'udf', sample, '--quiet'])).stderr).toBe('');
+    expect((await dare(['hash', 'udf', '-', '--cty', 'text/plain'], { input: 'x' })).stderr).toBe('dare: note: -: content type text/plain\n');
   });
   it('reads stdin with -, takes --cty, --alg sha3 and --bits', async () => {
     const r = await dare(['hash', 'udf', '-', '--cty', 'text/plain', '--alg', 'sha3'], { input: 'UDF Content Data' });

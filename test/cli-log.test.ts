@@ -121,8 +121,9 @@ describe('dare log: encrypted logs', () => {
     expect((await dare(['log', 'append', log, '-', '-e', p('alice.pub')], { input: 'secret one\nsecret two\n' })).code).toBe(0);
     expect(readFileSync(log).toString('latin1')).not.toContain('secret');
     const noKey = await dare(['log', 'show', log]);
-    expect(noKey.code).toBe(2);
-    expect(noKey.stderr).toMatch(/the log is encrypted: give --identity or --key/);
+    // No key given for encrypted data is exit 5 in every command (README exit codes).
+    expect(noKey.code).toBe(5);
+    expect(noKey.stderr).toMatch(/the log is encrypted and no key was given\ndare: hint: give -i KEYFILE or --key SECRET/);
     expect((await dare(['log', 'show', log, '-i', p('bob.key')])).code).toBe(5);
     const show = await dare(['log', 'show', log, '-i', p('alice.key')]);
     expect(show.stdout.split('\n').map((l) => l.split('\t')[2])).toEqual(['secret one', 'secret two', undefined]);

@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import type { IndexEntry } from '../../lib/index.js';
 import { ioError, isStdio, writeOutput, type Io } from '../io.js';
 import type { ReadKeyArgs, ReadKeySpec } from '../keys.js';
-import { progressEnabled } from '../progress.js';
+import { progressEnabled, rateAndEta } from '../progress.js';
 import { UsageError } from '../errors.js';
 
 export interface ReadArgs extends ReadKeyArgs {
@@ -98,13 +98,17 @@ export function inputName(arg: string): string | undefined {
   return name;
 }
 
-/** A progress line on stderr ("archiving: 120 entries, 3.4 MiB"), only when it is a terminal. */
-export function entryProgress(io: Io, a: { quiet?: boolean; json?: boolean }, label: string) {
+/**
+ * A progress line on stderr ("extracting: 120 of 400 entries, 3.4 of 10.0 MiB, 5.1 MiB/s, 2 s
+ * left", or without the totals when they are not known), only when it is a terminal.
+ */
+export function entryProgress(io: Io, a: { quiet?: boolean; json?: boolean }, label: string, total?: { entries: number; bytes: number }) {
   const on = progressEnabled(io, a);
   let n = 0;
   let bytes = 0;
   let last = 0;
   let shown = false;
+  const started = Date.now();
   return {
     tick(size: number) {
       n++;
@@ -113,7 +117,8 @@ export function entryProgress(io: Io, a: { quiet?: boolean; json?: boolean }, la
       if (!on || now - last < 200) return;
       last = now;
       shown = true;
-      io.stderr.write(`\r${label}: ${n} entries, ${(bytes / 1048576).toFixed(1)} MiB\x1b[K`);
+      const of = (x: string, t: string | undefined) => (t === undefined ? x : `${x} of ${t}`);
+      io.stderr.write(`\r${label}: ${of(String(n), total && String(total.entries))} entries, ${of((bytes / 1048576).toFixed(1), total && (total.bytes / 1048576).toFixed(1))} MiB${rateAndEta(bytes, total?.bytes, now - started)}\x1b[K`);
     },
     done() {
       if (shown) io.stderr.write('\r\x1b[K');

@@ -91,7 +91,7 @@ export function extractCommand(io: Io): Command {
           if (a.json) writeLine(isStdio(a.toTar) ? io.stderr : io.stdout, JSON.stringify({ archive: displayPath(a.archive), tar: displayPath(a.toTar), entries: entries.length }));
           return;
         }
-        const progress = entryProgress(io, a, 'extracting');
+        const progress = entryProgress(io, a, 'extracting', { entries: entries.length, bytes: entries.reduce((t, e) => t + e.size, 0) });
         let rep;
         try {
           rep = await extractArchive(r, a.dest, entries, { force: a.force === true, atomic: a.atomic === true, onEntry: (e) => progress.tick(e.size) });

@@ -3,12 +3,13 @@
  * digest, MAC and signatures; write the payload (decode) or nothing (verify).
  * @module
  */
+import { stat } from 'node:fs/promises';
 import type { Argv } from 'yargs';
 import { base64urlEncode, DareError, EnvelopeReader, type DecodeOptions, type EnvelopeInfo, type EnvelopeResult } from '../../lib/index.js';
 import { displayPath, isStdio, openInput, writeLine, writeOutput, type Io } from '../io.js';
 import { loadReadKeys, readKeyOptions, type ReadKeyArgs, type ReadKeySpec } from '../keys.js';
 import { progressEnabled, withProgress } from '../progress.js';
-import { UsageError } from '../errors.js';
+import { HintedError, UsageError } from '../errors.js';
 import type { Command } from './index.js';
 import { expectKind } from '../file-kind.js';
 import { looksLikeSequence, threadsOption, verifySequenceFile } from './verify-sequence.js';
@@ -54,6 +55,13 @@ function notes(io: Io, r: EnvelopeResult, quiet: boolean | undefined): void {
   }
 }
 
+/** The size of an input file, for progress; undefined for stdin and non-files. */
+async function inputSize(file: string): Promise<number | undefined> {
+  if (isStdio(file)) return undefined;
+  const st = await stat(file).catch(() => undefined);
+  return st?.isFile() ? st.size : undefined;
+}
+
 function defaultOutput(file: string): string {
   if (isStdio(file)) return '-';
   if (file.endsWith('.dare')) return file.slice(0, -'.dare'.length);
@@ -76,11 +84,12 @@ export function decodeCommand(io: Io): Command {
       const a = raw as KeyArgs & { file: string; output?: string; force?: boolean };
       const output = a.output ?? defaultOutput(a.file);
       await expectKind(a.file, 'envelope', 'decode');
-      const reader = new EnvelopeReader(await openInput(io, a.file), await decodeOptions(io, a, true));
+      // Progress counts the envelope read, of its size when it is a file.
+      const input = withProgress(io, await openInput(io, a.file), 'decoding', progressEnabled(io, a) && !isStdio(output), await inputSize(a.file));
+      const reader = new EnvelopeReader(input, await decodeOptions(io, a, true));
       const info = await reader.open();
-      if (info.encrypted && !info.opened) throw new UsageError('the envelope is encrypted: give --identity or --key');
-      const payload = withProgress(io, reader.payload(), 'decoding', progressEnabled(io, a) && !isStdio(output));
-      await writeOutput(io, output, payload, a.force === true);
+      if (info.encrypted && !info.opened) throw new HintedError(new DareError('NO_MATCHING_KEY', `${displayPath(a.file)}: the envelope is encrypted and no key was given`), 'give -i KEYFILE or --key SECRET');
+      await writeOutput(io, output, reader.payload(), a.force === true);
       const r = reader.result;
       if (a.json) writeLine(isStdio(output) ? io.stderr : io.stdout, JSON.stringify({ ...summary(a.file, info, r), output: displayPath(output) }));
       else notes(io, r, a.quiet);
@@ -114,9 +123,10 @@ export function verifyCommand(io: Io): Command {
       const haveKey = (opts.keys?.length ?? 0) + (opts.secrets?.length ?? 0) > 0;
       // verify reports a legacy signature for what it covers and exits 0, unless --require-complete.
       const acceptLegacySignatures = opts.acceptLegacySignatures ?? (a.requireComplete ? undefined : true);
-      const reader = new EnvelopeReader(await openInput(io, a.file), { ...opts, decrypt: haveKey, acceptLegacySignatures });
+      const input = withProgress(io, await openInput(io, a.file), 'verifying', progressEnabled(io, a), await inputSize(a.file));
+      const reader = new EnvelopeReader(input, { ...opts, decrypt: haveKey, acceptLegacySignatures });
       const info = await reader.open();
-      for await (const _ of withProgress(io, reader.payload(), 'verifying', progressEnabled(io, a))) {
+      for await (const _ of reader.payload()) {
         // Only the checks matter.
       }
       const s = summary(a.file, info, reader.result);

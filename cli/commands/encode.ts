@@ -6,12 +6,11 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Argv } from 'yargs';
-import { contentTypeOf, encodeEnvelope, utf8, type EncodeOptions, type RecipientKey, type SigningKey } from '../../lib/index.js';
+import { contentTypeOf, DareError, encodeEnvelope, utf8, type EncodeOptions, type RecipientKey, type SigningKey } from '../../lib/index.js';
 import { displayPath, ioError, isStdio, openInput, writeOutput, writeLine, type Io } from '../io.js';
 import { loadIdentity, loadRecipients, loadSecret, protectionGiven } from '../keys.js';
 import { passphraseOptions, type PassphraseArgs } from '../passphrase.js';
 import { progressEnabled, withProgress } from '../progress.js';
-import { UsageError } from '../errors.js';
 import type { Command } from './index.js';
 
 interface Args extends PassphraseArgs {
@@ -60,7 +59,7 @@ export function encodeCommand(io: Io): Command {
       const signers: SigningKey[] = [];
       for (const s of a.sign ?? []) {
         const id = await loadIdentity(io, s, a);
-        if (!id.signingKeys.length) throw new UsageError(`${s}: holds no signature key`);
+        if (!id.signingKeys.length) throw new DareError('KEY_INVALID', `${displayPath(s)}: holds no signature key`);
         signers.push(...id.signingKeys);
       }
       const secret = a.key === undefined ? undefined : await loadSecret(a.key, io);

@@ -27,10 +27,11 @@ export function hashCommand(io: Io): Command {
               .option('alg', { choices: ['sha2', 'sha3'] as const, default: 'sha2' as const, describe: 'digest algorithm' })
               .option('bits', { type: 'number', default: 140, describe: 'precision: 100 to 440 in steps of 20' })
               .option('expect', { type: 'string', describe: 'exit 0 if the digest matches this UDF, 7 if not' })
+              .option('quiet', { alias: 'q', type: 'boolean', describe: 'no note of the content type on stderr' })
               .example('dare hash udf notes.txt', 'MB5S-... (text/plain, SHA-2-512, 140 bits)')
               .example('dare hash udf release.tar --expect MDDK-7N6A-727A-JZNO-STRX-XKS7-DJAF', 'check a download')
               .example('cat data | dare hash udf - --cty application/json', 'fingerprint stdin'),
-          handler: async (a: { file: string; cty?: string; alg: 'sha2' | 'sha3'; bits: number; expect?: string; json?: boolean }) => {
+          handler: async (a: { file: string; cty?: string; alg: 'sha2' | 'sha3'; bits: number; expect?: string; json?: boolean; quiet?: boolean }) => {
             const cty = a.cty ?? (isStdio(a.file) ? 'application/octet-stream' : contentTypeOf(a.file));
             const name = displayPath(a.file);
             const input = await openInput(io, a.file);
@@ -43,6 +44,8 @@ export function hashCommand(io: Io): Command {
             const bits = checkBits(a.bits);
             const udf = await contentDigestOfStream(input, cty, { alg: a.alg, bits });
             writeLine(io.stdout, a.json ? JSON.stringify({ file: name, contentType: cty, alg: a.alg, bits, udf }) : udf);
+            // The UDF depends on the content type: say which one it was, where a script reading stdout does not see it.
+            if (!a.json && !a.quiet) io.stderr.write(`dare: note: ${name}: content type ${cty}${a.cty ? '' : isStdio(a.file) ? ' (stdin; --cty to change)' : ' (from the name; --cty to change)'}\n`);
           },
         })
         .command({

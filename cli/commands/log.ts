@@ -268,7 +268,7 @@ function showCommand(io: Io): Command {
       try {
         if (log.tornBytes > 0 && !a.quiet) io.stderr.write(`dare: warning: ${a.log}: ${log.tornBytes} bytes after entry ${log.lastEntry} are a torn append; showing the entries before them\n`);
         for await (const e of log.entries(a.from ?? 1, a.to ?? Number.MAX_SAFE_INTEGER)) {
-          if (!e.opened) throw new UsageError('the log is encrypted: give --identity or --key');
+          if (!e.opened) throw new HintedError(new DareError('NO_MATCHING_KEY', `${a.log}: the log is encrypted and no key was given`), 'give -i KEYFILE or --key SECRET');
           const data = e.data as Uint8Array;
           const text = printable(data);
           if (a.json) {

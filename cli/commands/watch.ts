@@ -25,7 +25,7 @@ interface KeyArgs extends ReadKeyArgs {
 const MIRROR_KEYS: ReadKeySpec = { subject: 'the mirror', identity: 'that opens the mirror', progress: false };
 
 async function readKeys(io: Io, a: KeyArgs): Promise<MirrorKeys> {
-  if (!a.identity?.length && a.key === undefined) throw new UsageError('give --identity KEYFILE or --key SECRET: the mirror is encrypted');
+  if (!a.identity?.length && a.key === undefined) throw new HintedError(new DareError('NO_MATCHING_KEY', 'the mirror is encrypted and no key was given'), 'give -i KEYFILE or --key SECRET');
   const k = await loadReadKeys(io, a);
   return { decryptionKeys: k.keys, secret: k.secrets[0], trustedSigners: k.trustedSigners };
 }

@@ -60,7 +60,7 @@ async function importTar(bytes: Buffer): Promise<{ notes: string[]; entries: Map
   const entries = new Map<string, string>();
   try {
     for (const e of r.entries()) {
-      let text = e.kind;
+      let text: string = e.kind;
       if (e.kind === 'file') {
         const parts: Uint8Array[] = [];
         for await (const c of r.content(e)) parts.push(c);

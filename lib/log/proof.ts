@@ -106,13 +106,13 @@ export async function proveInclusion(path: string, n: number, options: ProveOpti
   checkEntryNumber(n);
   const log = await LogReader.open(path);
   try {
-    if (n > log.lastEntry) throw new DareError('MALFORMED', `no entry ${n}: the log ends at entry ${log.lastEntry}`);
+    if (n > log.lastEntry) throw new DareError('NOT_FOUND', `no entry ${n}: the log ends at entry ${log.lastEntry}`);
     const apexView = await findApex(log, n, options.allowUnsigned === true);
     const apex = apexView.trailer?.treeDigest;
     if (!apex || apex.length !== DIGEST_LENGTH) throw new DareError('HEADER_MALFORMED', `frame ${apexView.index} has no TreeDigest`);
     const frames = new FrameLocator(log.sequence.source, log.sequence.last, log.sequence.first, apexView);
     const view = await frames.get(n);
-    if (view.isMeta) throw new DareError('MALFORMED', `frame ${n} is a meta frame, not an entry`);
+    if (view.isMeta) throw new DareError('NOT_FOUND', `no entry ${n}: frame ${n} is a meta frame`);
     // The payload as carried must match the PayloadDigest the proof will state.
     for await (const _ of log.sequence.payload(await log.sequence.open(view))) {
       // payload() hashes every byte and compares at the end.

@@ -77,12 +77,12 @@ export class LogReader {
     await this.sequence.close();
   }
 
-  /** Entry `n`; MALFORMED when there is no such entry or frame n is a meta frame. */
+  /** Entry `n`; NOT_FOUND when there is no such entry (past the end, or frame n is a meta frame). */
   async entry(n: number): Promise<LogEntry> {
     checkEntryNumber(n);
-    if (n > this.lastEntry) throw new DareError('MALFORMED', `no entry ${n}: the log ends at entry ${this.lastEntry}`);
+    if (n > this.lastEntry) throw new DareError('NOT_FOUND', `no entry ${n}: the log ends at entry ${this.lastEntry}`);
     const view = await this.sequence.frame(n);
-    if (view.isMeta) throw new DareError('MALFORMED', `frame ${n} is a meta frame, not an entry`);
+    if (view.isMeta) throw new DareError('NOT_FOUND', `no entry ${n}: frame ${n} is a meta frame`);
     return this.read(view);
   }
 

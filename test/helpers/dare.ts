@@ -34,6 +34,8 @@ export interface DareOptions {
   input?: Uint8Array | string;
   cwd?: string;
   env?: Record<string, string>;
+  /** In process: stderr is a terminal (progress is shown). */
+  tty?: boolean;
 }
 
 function sink(into: Buffer[]): Writable {
@@ -55,7 +57,7 @@ export async function dare(args: string[], opts: DareOptions = {}): Promise<Dare
     stderr: sink(err),
     env: { ...process.env, ...opts.env },
     cwd: opts.cwd ?? process.cwd(),
-    stderrIsTTY: false,
+    stderrIsTTY: opts.tty === true,
     stdinIsTTY: false,
     signals: noSignals,
   };
