@@ -62,6 +62,14 @@ const delays = (ms: number) => Array.from({ length: KILLS }, (_, i) => Math.roun
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits until `ready()` or the run ended (or 20 s passed). */
+async function until(ready: () => boolean, run: Run): Promise<void> {
+  let ended = false;
+  void run.exited.then(() => (ended = true));
+  const deadline = Date.now() + 20_000;
+  while (!ready() && !ended && Date.now() < deadline) await sleep(5);
+}
+
 /** Kills the run after `ms`; true when it was still running (the kill landed). */
 async function killAfter(run: Run, ms: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<boolean> {
   const done = await Promise.race([run.exited.then(() => true), sleep(ms).then(() => false)]);
@@ -127,7 +135,11 @@ describe('kill -9 at random moments (issue 13 items 13 and 14)', () => {
     mkdirSync(out);
     let sawTemp = 0;
     for (const ms of delays(full)) {
-      await killAfter(start(['decode', p('big.dare'), '-i', p('me.key'), '-o', join(out, 'big.bin')]), ms);
+      // Killed a spread-out moment after its temporary appeared (on a loaded machine the time
+      // before that varies too much for a fixed delay from the start).
+      const run = start(['decode', p('big.dare'), '-i', p('me.key'), '-o', join(out, 'big.bin')]);
+      await until(() => readdirSync(out).some((n) => TEMP.test(n)), run);
+      await killAfter(run, Math.round(ms / 2));
       if (existsSync(join(out, 'big.bin'))) expect(statSync(join(out, 'big.bin')).size).toBe(48 << 20);
       sawTemp += leftovers(out).length;
       rmSync(join(out, 'big.bin'), { force: true });

@@ -87,12 +87,13 @@ export async function extractArchive(reader: ArchiveReader, dest: string, entrie
   }
   removeStaleTemporaries(dirname(resolve(dest)));
   const temp = tempPathFor(resolve(dest));
+  trackTemp(temp);
   try {
     mkdirSync(temp, 0o700);
   } catch (e) {
+    untrackTemp(temp);
     throw fsError(e, temp);
   }
-  trackTemp(temp);
   try {
     const report = await extractInto(reader, temp, entries, { ...options, force: false });
     chmodSync(temp, umasked(0o777));

@@ -56,7 +56,7 @@ export function tempPathFor(target: string): string {
   return join(dirname(target), `.${cut(basename(target))}.dare-${process.pid}-${HOST}-${randomBytes(6).toString('hex')}.tmp`);
 }
 
-/** Starts tracking `path` (a temporary created by other means: a symbolic link, a folder, a new archive). */
+/** Starts tracking `path` (a temporary created by other means: a symbolic link, a folder, a new archive); call it before creating it. */
 export function trackTemp(path: string): void {
   live.add(path);
   changed();
@@ -70,9 +70,14 @@ export function untrackTemp(path: string): void {
 /** Creates a temporary file beside `target` (0600, O_EXCL|O_NOFOLLOW) and tracks it; returns its path and descriptor. */
 export function createTempFileSync(target: string): { path: string; fd: number } {
   const path = tempPathFor(target);
-  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  // Tracked before it exists: a signal that arrives as soon as the file is there finds it listed.
   trackTemp(path);
-  return { path, fd };
+  try {
+    return { path, fd: openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600) };
+  } catch (e) {
+    untrackTemp(path);
+    throw e;
+  }
 }
 
 /** Removes a temporary (gone already is fine) and stops tracking it. */
