@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { keySetFingerprint, parsePublicKeySet } from '../lib/index.js';
 import { dare, tempDir } from './helpers/dare.js';
 
 const { dir, cleanup } = tempDir('dare-files-');
@@ -172,6 +173,23 @@ describe('extraction, per file or all or nothing (issue 13 items 12 and 17)', ()
     expect(x.code).toBe(0);
     // Two entries extract faster than the first progress tick: no line then, and none without a terminal.
     expect((await dare(['encode', p('big.bin'), '-e', p('me.pub'), '-o', p('quiet.bin.dare')])).stderr).toBe('');
+  });
+});
+
+describe('who signed, when it is not who was trusted (issue 13 item 12)', () => {
+  it('"not signed by a trusted key" names the key that did sign: envelope, archive, log', async () => {
+    expect((await dare(['keygen', '-o', p('other.key')])).code).toBe(0);
+    writeFileSync(p('other.pub'), (await dare(['keygen', '--public', p('other.key')])).stdout);
+    const me = keySetFingerprint(parsePublicKeySet(readFileSync(p('me.pub'), 'utf8').trim()));
+    expect((await dare(['encode', p('notes.txt'), '-s', p('me.key'), '-o', p('by-me.dare')])).code).toBe(0);
+    expect((await dare(['archive', p('by-me-a.dare'), p('docs'), '-s', p('me.key')])).code).toBe(0);
+    expect((await dare(['log', 'create', p('by-me.dlog'), '--sign', p('me.key')])).code).toBe(0);
+    expect((await dare(['log', 'append', p('by-me.dlog'), 'x', '--sign', p('me.key')])).code).toBe(0);
+    for (const args of [['verify', p('by-me.dare')], ['verify', p('by-me-a.dare')], ['list', p('by-me-a.dare')], ['log', 'verify', p('by-me.dlog')]]) {
+      const r = await dare([...args, '--signer', p('other.pub')]);
+      expect(r.code, args.join(' ')).toBe(4);
+      expect(r.stderr, args.join(' ')).toMatch(new RegExp(`not signed by a trusted key.*signed by ${me}`));
+    }
   });
 });
 

@@ -250,7 +250,7 @@ export class EnvelopeReader {
       if (legacy) {
         throw new DareError('SIGNATURE_INVALID', `the signature by ${legacy.kid ?? 'a trusted key'} is a legacy one (no purpose): it covers the ciphertext only, and anyone holding a recipient's public key can re-key the envelope to other content (--allow-legacy-signatures accepts it)`);
       }
-      throw new DareError('SIGNATURE_INVALID', entries.length ? 'not signed by a trusted key' : 'envelope is not signed');
+      throw new DareError('SIGNATURE_INVALID', entries.length ? `not signed by a trusted key: signed by ${[...new Set(entries.map((s) => s.kid ?? 'an unnamed key'))].join(', ')}` : 'envelope is not signed');
     }
     const unchecked: string[] = [];
     if (info.encrypted && !o) unchecked.push('metadata and annotations not checked (no key)');

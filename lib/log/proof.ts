@@ -193,7 +193,7 @@ export function checkInclusionProof(proof: InclusionProof, trustedSigners: reado
     const legacy = checks.find((c) => c.status === 'valid' && c.trusted && c.legacy);
     throw new DareError('SIGNATURE_INVALID', legacy
       ? `proof: the apex is signed by ${legacy.kid ?? 'a trusted key'} with a legacy signature (no purpose: it may have been made for something else), which is not accepted`
-      : checks.length ? 'proof: the apex is not signed by a trusted key' : 'proof: the apex is not signed');
+      : checks.length ? `proof: the apex is not signed by a trusted key: it is signed by ${[...new Set(checks.map((c) => c.kid ?? 'an unnamed key'))].join(', ')}` : 'proof: the apex is not signed');
   }
   let created: string | undefined;
   const encrypted = header.enc !== undefined && header.enc.toLowerCase() !== 'none';

@@ -289,6 +289,7 @@ export async function verifySequence(reader: SequenceReader, options: VerifyOpti
       throw new DareError('SIGNATURE_INVALID', untrustedTailMessage({
         last, lastTrusted, unit: options.unit, tornBytes: reader.tornBytes,
         otherSigned: signatures.find((s) => s.frame > lastTrusted && s.status === 'valid')?.frame,
+        otherSigner: signatures.find((s) => s.frame > lastTrusted && s.status === 'valid')?.kid,
         legacyOnLast: onLast.find((s) => s.status === 'valid' && s.trusted && s.legacy)?.kid,
       }));
     }
@@ -311,6 +312,8 @@ export interface UntrustedTail {
   readonly lastTrusted: number;
   /** A frame after lastTrusted with a valid signature by another key, if any. */
   readonly otherSigned?: number;
+  /** The key id of that other signature (named in the message). */
+  readonly otherSigner?: string;
   /** The trusted key whose legacy signature (not accepted) is on the last frame. */
   readonly legacyOnLast?: string;
   readonly unit?: 'frame' | 'entry';
@@ -335,13 +338,13 @@ export function untrustedTailMessage(t: UntrustedTail): string {
   if (t.lastTrusted < 0) {
     if (t.otherSigned === undefined) return `the sequence is not signed by a trusted key: no ${unit} carries a signature${torn}`;
     return t.otherSigned === t.last
-      ? `the last ${unit} (${t.last}) is not signed by a trusted key (it is signed by another key)${torn}`
-      : `the sequence is not signed by a trusted key (${unit} ${t.otherSigned} is signed by another key)${torn}`;
+      ? `the last ${unit} (${t.last}) is not signed by a trusted key (it is signed by ${t.otherSigner ?? 'another key'})${torn}`
+      : `the sequence is not signed by a trusted key (${unit} ${t.otherSigned} is signed by ${t.otherSigner ?? 'another key'})${torn}`;
   }
   const from = t.lastTrusted + 1;
   const range = from === t.last ? `${unit} ${from}` : `${units} ${from}-${t.last}`;
   if (t.otherSigned === undefined) return `${range} after the last signature (${unit} ${t.lastTrusted}): unsigned${torn}`;
-  return `${range} after the last trusted signature (${unit} ${t.lastTrusted}): not signed by a trusted key (${unit} ${t.otherSigned} is signed by another key)${torn}`;
+  return `${range} after the last trusted signature (${unit} ${t.lastTrusted}): not signed by a trusted key (${unit} ${t.otherSigned} is signed by ${t.otherSigner ?? 'another key'})${torn}`;
 }
 
 /**
@@ -351,8 +354,9 @@ export function untrustedTailMessage(t: UntrustedTail): string {
  * frames after that signature (the error path of a reader that authenticates through
  * the last frame).
  */
-export async function findLastTrusted(reader: SequenceReader, trusted: readonly VerificationKey[] = reader.options.trustedSigners ?? []): Promise<{ lastTrusted: number; otherSigned?: number }> {
+export async function findLastTrusted(reader: SequenceReader, trusted: readonly VerificationKey[] = reader.options.trustedSigners ?? []): Promise<{ lastTrusted: number; otherSigned?: number; otherSigner?: string }> {
   let otherSigned: number | undefined;
+  let otherSigner: string | undefined;
   for (let v = reader.last; ;) {
     let sigs: SignatureCheck[] = [];
     try {
@@ -360,9 +364,12 @@ export async function findLastTrusted(reader: SequenceReader, trusted: readonly 
     } catch (e) {
       if (!(e instanceof DareError)) throw e;
     }
-    if (sigs.some((s) => reader.isTrusted(s))) return { lastTrusted: v.index, otherSigned };
-    if (otherSigned === undefined && sigs.some((s) => s.status === 'valid')) otherSigned = v.index;
-    if (v.index === 0) return { lastTrusted: -1, otherSigned };
+    if (sigs.some((s) => reader.isTrusted(s))) return { lastTrusted: v.index, otherSigned, otherSigner };
+    if (otherSigned === undefined && sigs.some((s) => s.status === 'valid')) {
+      otherSigned = v.index;
+      otherSigner = sigs.find((s) => s.status === 'valid')?.kid;
+    }
+    if (v.index === 0) return { lastTrusted: -1, otherSigned, otherSigner };
     const prev = v.index === 1 ? reader.first : await readFrameView(reader.source, await previousFrameStart(reader.source, v.position));
     if (prev.index !== v.index - 1) throw new DareError('SEQUENCE_ORDER', `the frame before frame ${v.index} has index ${prev.index}`);
     v = prev;
