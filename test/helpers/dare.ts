@@ -19,7 +19,7 @@ import { noSignals, type Io } from '../../cli/io.js';
 
 export const DARE_BIN = fileURLToPath(new URL('../../bin/dare.js', import.meta.url));
 
-/** The children's state folder (a write-only host's backup manifests), not the tester's home. */
+/** The commands' state folder (a write-only host's backup manifests), not the tester's home. */
 const STATE_HOME = mkdtempSync(join(tmpdir(), 'dare-state-'));
 afterAll(() => rmSync(STATE_HOME, { recursive: true, force: true }));
 
@@ -55,7 +55,7 @@ export async function dare(args: string[], opts: DareOptions = {}): Promise<Dare
     stdin: Readable.from(opts.input === undefined ? [] : [Buffer.from(opts.input)]),
     stdout: sink(out),
     stderr: sink(err),
-    env: { ...process.env, ...opts.env },
+    env: { ...process.env, XDG_STATE_HOME: STATE_HOME, ...opts.env },
     cwd: opts.cwd ?? process.cwd(),
     stderrIsTTY: opts.tty === true,
     stdinIsTTY: false,
