@@ -15,7 +15,7 @@ const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
 
 /** The layers of lib/, lowest first: folders and root modules. Units in one layer do not import each other. */
 export const LAYERS = [
-  ['lib/errors.ts'],
+  ['lib/errors.ts', 'lib/version.ts'],
   ['lib/internal', 'lib/content-type.ts'],
   ['lib/platform'],
   ['lib/encoding', 'lib/crypto'],
