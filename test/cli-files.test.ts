@@ -196,7 +196,7 @@ describe('who signed, when it is not who was trusted (issue 13 item 12)', () => 
 describe('one exit code per situation (issue 13 item 12, README "Exit codes")', () => {
   it('no key given for encrypted data is 5 in every command that reads it', async () => {
     expect((await dare(['log', 'create', p('e.dlog'), '-e', p('me.pub')])).code).toBe(0);
-    expect((await dare(['log', 'append', p('e.dlog'), 'entry'])).code).toBe(0);
+    expect((await dare(['log', 'append', p('e.dlog'), 'entry', '-e', p('me.pub')])).code).toBe(0);
     for (const args of [['decode', p('notes.txt.dare'), '-o', '-'], ['list', p('docs.dare')], ['extract', p('docs.dare'), p('nk')], ['log', 'show', p('e.dlog')], ['copy', p('docs.dare'), p('c.dare')]]) {
       const r = await dare(args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(5);

@@ -64,7 +64,7 @@ describe('the reference key forms (issue 13 item 11)', () => {
     const ecdh = keyFile('alice-ref.key', JSON.stringify({ PrivateKeyECDH: { crv: 'Ed25519', Private: aliceEnc.private } }));
     const kd = keyFile('alice-kd.key', JSON.stringify({ KeyData: { PrivateParameters: { PrivateKeyECDH: { crv: 'Ed25519', Private: aliceEnc.private } } } }));
     for (const id of [ecdh, kd]) {
-      const r = await dare(['decode', FIX('13_5.json.txt'), '-i', id, '--signer', JSON.stringify({ PublicKeyECDH: { crv: 'Ed25519', Public: alicePublic } }), '--allow-unauthenticated', '-o', '-']);
+      const r = await dare(['decode', FIX('13_5.json.txt'), '-i', id, '--signer', JSON.stringify({ PublicKeyECDH: { crv: 'Ed25519', Public: alicePublic } }), '--allow-unauthenticated', '--allow-legacy-signatures', '-o', '-']);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toBe(vectors.plaintext);
     }

