@@ -71,3 +71,11 @@ export type { Inspection, EnvelopeInspection, SequenceInspection, KeyInspection,
 // Rekey (lib/envelope/rekey.ts): new recipients for an envelope without re-encrypting it.
 export { EnvelopeRekey, rekeyEnvelopeBytes } from './envelope/rekey.js';
 export type { RekeyOptions, RekeyPlan } from './envelope/rekey.js';
+// Private state on this host (lib/platform): the one-writer lock, small private files replaced
+// atomically, and private folders (what the Mesh home, lib/mesh/home, is made of).
+export { acquireLock } from './platform/lock.js';
+export type { WriteLock } from './platform/lock.js';
+export { readPrivateFile, writePrivateFile } from './platform/private-file.js';
+export {
+  pathKind, fileSize, makePrivateDirectory, listDirectory, syncDirectory, renamePath, removePath, makeFilePrivate, isSharedWithOthers, temporaryName,
+} from './platform/directory.js';

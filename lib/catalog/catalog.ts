@@ -289,7 +289,7 @@ export class Catalog {
   async copyTo(path: string, options: CatalogCopyOptions = {}): Promise<void> {
     const o: CatalogCreateOptions = options.keys ?? {
       recipients: this.options.recipients ?? this.store.policyRecipients,
-      secret: this.options.secret, signer: this.options.signer,
+      secret: this.options.secret, signer: this.options.signer, signFrames: this.options.signFrames,
       contentType: this.options.contentType, maxValueBytes: this.options.maxValueBytes,
     };
     const copy = await Catalog.create(path, o);
