@@ -22,7 +22,7 @@ export interface EntryKind<C extends ClassName> {
   readonly label: StoreLabel;
   readonly cls: C;
   /** The catalog identifier of an entry. */
-  readonly idOf: (e: MeshObject<C>) => string | undefined;
+  idOf(e: MeshObject<C>): string | undefined;
 }
 
 export const CREDENTIALS: EntryKind<'CatalogedCredential'> = { noun: 'password', label: 'MMM_Credential', cls: 'CatalogedCredential', idOf: (e) => e.Service };
@@ -91,7 +91,7 @@ export async function listEntries<C extends ClassName>(ctx: AccountContext, kind
 }
 
 /** Identifiers only (no value is read or decrypted beyond the frame headers). */
-export async function listIds(ctx: AccountContext, kind: EntryKind<ClassName>): Promise<string[]> {
+export async function listIds<C extends ClassName>(ctx: AccountContext, kind: EntryKind<C>): Promise<string[]> {
   return withCatalog(ctx, kind.label, false, async (c) => c.ids());
 }
 
@@ -116,7 +116,7 @@ export async function putEntry<C extends ClassName>(ctx: AccountContext, kind: E
 }
 
 /** Deletes an entry (see resolveId); returns its identifier. */
-export async function deleteEntry(ctx: AccountContext, kind: EntryKind<ClassName>, given: string): Promise<string> {
+export async function deleteEntry<C extends ClassName>(ctx: AccountContext, kind: EntryKind<C>, given: string): Promise<string> {
   return withCatalog(ctx, kind.label, true, async (c) => {
     const id = resolveId(c.has(given) ? [given] : c.ids(), given, kind.noun);
     await c.delete(id);
