@@ -97,6 +97,7 @@ export class Store {
   private readonly signer?: SigningKeyLike;
   private readonly signFrames: boolean;
   private tail: number;
+  private tailTree?: Uint8Array;
   private next: number;
   private dirty: boolean;
   private closed = false;
@@ -114,6 +115,7 @@ export class Store {
     this.signFrames = o.signFrames === true;
     this.tornBytes = tornBytes;
     this.tail = reader.last.position;
+    this.tailTree = reader.last.trailer?.treeDigest;
     this.next = reader.last.index + 1;
     // Unsealed until the last frame signs the apex (a seal, or a frame written with
     // signFrames), so close() signs it.
@@ -205,6 +207,11 @@ export class Store {
     return o;
   }
 
+  /** The last frame's index, offset and tree digest (as carried). */
+  lastFrame(): { index: number; position: number; treeDigest?: Uint8Array } {
+    return { index: this.next - 1, position: this.tail, treeDigest: this.tailTree };
+  }
+
   /** Index the next frame will get. */
   get frameCount(): number {
     return this.next;
@@ -246,6 +253,7 @@ export class Store {
       await w.flush();
       await this.file.refresh();
       this.tail = f.position;
+      this.tailTree = f.treeDigest;
       this.next = f.index + 1;
       this.dirty = !this.signFrames;
       return { index: f.index, position: f.position };
@@ -304,6 +312,7 @@ export class Store {
       await w.flush();
       await this.file.refresh();
       this.tail = f.position;
+      this.tailTree = f.treeDigest;
       this.next = f.index + 1;
       this.dirty = false;
     } catch (e) {

@@ -33,6 +33,7 @@ import type { MeshObject } from '../schema/index.js';
 import { encodeMeshObject } from '../schema/index.js';
 import type { StoreLabel } from '../labels.js';
 import type { MeshHome } from './home.js';
+import { IndexedCatalog, indexPath, saveIndex } from './entry-index.js';
 import type { AccountRecord } from './host.js';
 import { accountDir, accountsDir, catalogFile, catalogPath, joinPath } from './layout.js';
 import { MESH_OBJECT_CONTENT_TYPE } from '../enveloped.js';
@@ -67,7 +68,7 @@ export function checkAccountName(name: string, bound: boolean): void {
  * info = UTF-8("mesh/store/v1/" ‖ label), 32 bytes). Whoever holds the store key (granted in
  * ActivationAccount.Entries) derives it; a frame moved to another catalog does not open.
  */
-export function catalogSecret(storeKey: MeshPrivateKey, label: StoreLabel): Uint8Array {
+export function catalogSecret(storeKey: { readonly scalar: Uint8Array }, label: StoreLabel): Uint8Array {
   return hkdf('sha512', storeKey.scalar, undefined, utf8(`mesh/store/v1/${label}`), 32);
 }
 
@@ -233,6 +234,17 @@ export async function deleteAccount(home: MeshHome, record: AccountRecord): Prom
     await home.saveKeyStore();
   }
   await removePath(accountDir(home.dir, record.profileUdf));
+  await removePath(joinPath(home.dir, 'cache', record.profileUdf.replace(/-/g, '')));
+}
+
+/** What reading needs of a catalog: a full Catalog, or one read through its index. */
+export interface CatalogReader {
+  readonly size: number;
+  has(id: string): boolean;
+  ids(): string[];
+  get(id: string): Promise<Uint8Array | undefined>;
+  entries(): AsyncGenerator<[string, Uint8Array]>;
+  close(): Promise<void>;
 }
 
 /** What a command needs to read or change one account's catalogs, loaded on demand. */
@@ -261,6 +273,13 @@ export class AccountContext {
     return k;
   }
 
+  /** The secret a catalog's frames are encrypted under (catalogSecret), without computing the store key's public key. */
+  async storeSecret(label: StoreLabel): Promise<Uint8Array> {
+    const scalar = (await this.home.keyStore()).account(this.record.profileUdf)?.storeScalar(label);
+    if (scalar === undefined) throw new DareError('NO_MATCHING_KEY', `this device holds no key for ${label} of account ${this.record.name} (its roles: ${this.record.roles.join(', ')})`);
+    return catalogSecret({ scalar }, label);
+  }
+
   /** An account key this device holds, or NO_MATCHING_KEY. */
   async accountKey(name: AccountKeyName): Promise<MeshPrivateKey> {
     const k = (await this.home.keyStore()).account(this.record.profileUdf)?.accountKey(name);
@@ -286,16 +305,47 @@ export class AccountContext {
 
   /**
    * Opens a catalog: read-only, or for writing (the home must be open for writing: its lock
-   * covers the catalog). Its last frame must be signed by one of the account's devices.
+   * covers the catalog). Either way the Merkle tree is recomputed and every value read is
+   * checked against its digest and MAC under the store key, which only the account's key
+   * holders have. A writer also requires the last frame to be signed by one of the account's
+   * devices (it never signs on after a frame it cannot vouch for); a reader does not check
+   * that signature: the home is this device's own storage, and frames that come from
+   * elsewhere are checked against the account's devices before they are stored (import,
+   * transfer.ts; a sync must do the same). Checking it on every read would cost an Ed448
+   * verification, most of a `mesh password get` (docs/MESH.md §8.3).
    */
   async openCatalog(label: StoreLabel, write = false): Promise<Catalog> {
     if (!this.record.stores.includes(label)) throw new DareError('NOT_FOUND', `account ${this.record.name} keeps no ${label} catalog`);
     if (write && !this.home.writable) throw new TypeError('writing a catalog needs the home opened for writing');
-    const secret = catalogSecret(await this.storeKey(label), label);
-    const trustedSigners = this.record.signers.map((k) => ({ crv: k.crv as 'Ed25519' | 'Ed448', publicKey: k.public }));
-    const signer = write ? coreSigner(localSigner(await this.deviceSigner())) : undefined;
+    const secret = await this.storeSecret(label);
+    if (!write) return Catalog.open(this.catalogPath(label), { secret, readOnly: true, maxValueBytes: MAX_ENTRY_BYTES });
     return Catalog.open(this.catalogPath(label), {
-      secret, trustedSigners, readOnly: !write, signer, signFrames: write, maxValueBytes: MAX_ENTRY_BYTES,
+      secret, trustedSigners: this.trustedKeys(), signer: coreSigner(localSigner(await this.deviceSigner())), signFrames: true, maxValueBytes: MAX_ENTRY_BYTES,
     });
+  }
+
+  /**
+   * A catalog to read: through its entry index when that is current (entry-index.ts), else
+   * opened in full (and its index written for the next command).
+   */
+  async readCatalog(label: StoreLabel): Promise<CatalogReader> {
+    if (!this.record.stores.includes(label)) throw new DareError('NOT_FOUND', `account ${this.record.name} keeps no ${label} catalog`);
+    const secret = await this.storeSecret(label);
+    const idx = indexPath(this.home.dir, this.record.profileUdf, label);
+    const fast = await IndexedCatalog.open(idx, this.catalogPath(label), label, secret, MAX_ENTRY_BYTES);
+    if (fast !== undefined) return fast;
+    const c = await Catalog.open(this.catalogPath(label), { secret, readOnly: true, maxValueBytes: MAX_ENTRY_BYTES });
+    await saveIndex(idx, label, secret, c);
+    return c;
+  }
+
+  /** Writes the entry index of a catalog this command changed (call before closing it). */
+  async indexChanged(label: StoreLabel, c: Catalog): Promise<void> {
+    await saveIndex(indexPath(this.home.dir, this.record.profileUdf, label), label, await this.storeSecret(label), c);
+  }
+
+  /** The account's signers as the core's verification keys. */
+  trustedKeys(): { crv: 'Ed25519' | 'Ed448'; publicKey: Uint8Array }[] {
+    return this.record.signers.map((k) => ({ crv: k.crv as 'Ed25519' | 'Ed448', publicKey: k.public }));
   }
 }

@@ -14,7 +14,7 @@ import { DareError, generateNonce, type Catalog } from '../../index.js';
 import { decodeMeshObject, encodeMeshObject, type ClassName, type MeshObject } from '../schema/index.js';
 import { MESH_OBJECT_CONTENT_TYPE } from '../enveloped.js';
 import type { StoreLabel } from '../labels.js';
-import { MAX_ENTRY_BYTES, type AccountContext } from './account.js';
+import { MAX_ENTRY_BYTES, type AccountContext, type CatalogReader } from './account.js';
 
 export interface EntryKind<C extends ClassName> {
   /** What the user calls it ("password"). */
@@ -64,8 +64,19 @@ export function resolveId(ids: readonly string[], given: string, noun: string): 
   throw new DareError('NOT_FOUND', `no ${noun} ${JSON.stringify(given.slice(0, 120))}`);
 }
 
-async function withCatalog<T>(ctx: AccountContext, label: StoreLabel, write: boolean, f: (c: Catalog) => Promise<T>): Promise<T> {
-  const c = await ctx.openCatalog(label, write);
+async function withCatalog<T>(ctx: AccountContext, label: StoreLabel, f: (c: Catalog) => Promise<T>): Promise<T> {
+  const c = await ctx.openCatalog(label, true);
+  try {
+    const r = await f(c);
+    await ctx.indexChanged(label, c);
+    return r;
+  } finally {
+    await c.close();
+  }
+}
+
+async function withReader<T>(ctx: AccountContext, label: StoreLabel, f: (c: CatalogReader) => Promise<T>): Promise<T> {
+  const c = await ctx.readCatalog(label);
   try {
     return await f(c);
   } finally {
@@ -75,24 +86,24 @@ async function withCatalog<T>(ctx: AccountContext, label: StoreLabel, write: boo
 
 /** One entry by identifier (see resolveId), or NOT_FOUND. */
 export async function getEntry<C extends ClassName>(ctx: AccountContext, kind: EntryKind<C>, given: string): Promise<{ id: string; entry: MeshObject<C> }> {
-  return withCatalog(ctx, kind.label, false, async (c) => {
+  return withReader(ctx, kind.label, async (c) => {
     const id = resolveId(c.has(given) ? [given] : c.ids(), given, kind.noun);
     return { id, entry: decodeEntry(kind, id, (await c.get(id)) as Uint8Array) };
   });
 }
 
 /** Every live entry, in the order they were added. */
-export async function listEntries<C extends ClassName>(ctx: AccountContext, kind: EntryKind<C>): Promise<{ id: string; entry: MeshObject<C>; modified?: string }[]> {
-  return withCatalog(ctx, kind.label, false, async (c) => {
-    const out: { id: string; entry: MeshObject<C>; modified?: string }[] = [];
-    for await (const [id, bytes] of c.entries()) out.push({ id, entry: decodeEntry(kind, id, bytes), modified: c.info(id)?.modified });
+export async function listEntries<C extends ClassName>(ctx: AccountContext, kind: EntryKind<C>): Promise<{ id: string; entry: MeshObject<C> }[]> {
+  return withReader(ctx, kind.label, async (c) => {
+    const out: { id: string; entry: MeshObject<C> }[] = [];
+    for await (const [id, bytes] of c.entries()) out.push({ id, entry: decodeEntry(kind, id, bytes) });
     return out;
   });
 }
 
 /** Identifiers only (no value is read or decrypted beyond the frame headers). */
 export async function listIds<C extends ClassName>(ctx: AccountContext, kind: EntryKind<C>): Promise<string[]> {
-  return withCatalog(ctx, kind.label, false, async (c) => c.ids());
+  return withReader(ctx, kind.label, async (c) => c.ids());
 }
 
 /**
@@ -104,7 +115,7 @@ export async function putEntry<C extends ClassName>(ctx: AccountContext, kind: E
   if (id === undefined || id.length === 0) throw new TypeError(`a ${kind.cls} needs its identifier`);
   const bytes = encodeMeshObject(entry as never);
   if (bytes.length > MAX_ENTRY_BYTES) throw new DareError('LIMIT_EXCEEDED', `${kind.noun} entry of ${bytes.length} bytes is larger than ${MAX_ENTRY_BYTES}`);
-  return withCatalog(ctx, kind.label, true, async (c) => {
+  return withCatalog(ctx, kind.label, async (c) => {
     if (c.has(id)) {
       if (!replace) throw new DareError('CONFLICT', `${kind.noun} ${JSON.stringify(id.slice(0, 120))} exists (use --force to replace it)`);
       await c.update(id, bytes, { contentType: MESH_OBJECT_CONTENT_TYPE });
@@ -117,7 +128,7 @@ export async function putEntry<C extends ClassName>(ctx: AccountContext, kind: E
 
 /** Deletes an entry (see resolveId); returns its identifier. */
 export async function deleteEntry<C extends ClassName>(ctx: AccountContext, kind: EntryKind<C>, given: string): Promise<string> {
-  return withCatalog(ctx, kind.label, true, async (c) => {
+  return withCatalog(ctx, kind.label, async (c) => {
     const id = resolveId(c.has(given) ? [given] : c.ids(), given, kind.noun);
     await c.delete(id);
     return id;

@@ -1,10 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { errorCode } from '../../internal/error-code.test-util.js';
 import { Catalog } from '../../index.js';
 import { coreSigner, localSigner } from '../keys/signer.js';
+import { IndexedCatalog, indexPath } from './entry-index.js';
 import {
   AccountContext, BOOKMARKS, CREDENTIALS, KeyStore, MeshHome, TASKS, createAccount, deleteAccount, deleteEntry, escrowAccount, exportAccount,
   getEntry, importAccount, listEntries, makeTask, openRecoveryRecord, putEntry, readTask, recoverAccount, catalogSecret,
@@ -63,6 +64,45 @@ describe('mesh home', () => {
     await h2.close();
     expect(again).toEqual([]);
     await withHome(dir, false, async (h) => expect(await errorCode(h.account())).toBe('CONFLICT'));
+  });
+
+  it('the entry index: used while the catalog ends where it says, ignored when stale or altered', async () => {
+    const dir = fresh();
+    await withHome(dir, true, (h) => createAccount(h, { name: 'alice' }));
+    const idx = await withHome(dir, true, async (h) => {
+      const ctx = new AccountContext(h, await h.account());
+      await putEntry(ctx, CREDENTIALS, credential('a.example.com', 'one'));
+      await putEntry(ctx, CREDENTIALS, credential('a.example.com', 'two'), true);
+      return indexPath(dir, ctx.record.profileUdf, 'MMM_Credential');
+    });
+    const get = () => withHome(dir, false, async (h) => (await getEntry(new AccountContext(h, await h.account()), CREDENTIALS, 'a.example.com')).entry.Password);
+    expect(existsSync(idx)).toBe(true);
+    expect(await get()).toBe('two');
+    const direct = () => withHome(dir, false, async (h) => {
+      const ctx = new AccountContext(h, await h.account());
+      const r = await IndexedCatalog.open(idx, ctx.catalogPath('MMM_Credential'), 'MMM_Credential', await ctx.storeSecret('MMM_Credential'), 1 << 20);
+      await r?.close();
+      return r?.ids();
+    });
+    expect(await direct()).toEqual(['a.example.com']);
+    // Point the index at the first version's frame: its MAC no longer verifies, the catalog is read in full.
+    const text = readFileSync(idx, 'utf8');
+    const m = /\["a\.example\.com",(\d+),(\d+)\]/.exec(text);
+    expect(m).not.toBeNull();
+    writeFileSync(idx, text.replace(m![0], `["a.example.com",1,${Number(m![2]) - 1}]`));
+    expect(await direct()).toBeUndefined();
+    expect(await get()).toBe('two');
+    expect(readFileSync(idx, 'utf8')).toBe(text); // written again
+    // A catalog changed behind the index (another writer): the index is stale and not used.
+    await withHome(dir, true, async (h) => {
+      const ctx = new AccountContext(h, await h.account());
+      const c = await ctx.openCatalog('MMM_Credential', true);
+      await c.update('a.example.com', new TextEncoder().encode('{"CatalogedCredential":{"Service":"a.example.com","Password":"three"}}'));
+      await c.close();
+    });
+    expect(await direct()).toBeUndefined();
+    expect(await get()).toBe('three');
+    expect(await direct()).toEqual(['a.example.com']);
   });
 
   it('one process at a time changes a home', async () => {
@@ -189,7 +229,11 @@ describe('mesh home', () => {
       });
       await c.add('ftp.example.com.evil', new TextEncoder().encode('{"CatalogedCredential":{"Service":"ftp.example.com.evil"}}'));
       await c.close();
-      expect(await errorCode(getEntry(alice, CREDENTIALS, 'ftp.example.com'))).toBe('SIGNATURE_INVALID');
+      // Alice's device never signs on after it, and an export carrying it does not import.
+      expect(await errorCode(putEntry(alice, CREDENTIALS, credential('mail.example.com', 'x')))).toBe('SIGNATURE_INVALID');
+      const exportFile = join(root, `export${n++}.dare`);
+      await exportAccount(alice, exportFile);
+      expect(await errorCode(importAccount(alice, exportFile))).toBe('SIGNATURE_INVALID');
     });
   });
 });

@@ -25,7 +25,7 @@ import {
   type JsonObject, type JsonValue,
 } from '../../index.js';
 import { fromJsonValue, parseMeshJson, toJsonValue } from '../schema/index.js';
-import { privateKeyDataOf, privateKeyOfKeyData } from '../keys/key-data.js';
+import { privateKeyDataOf, privateKeyOfKeyData, privateScalarOfKeyData } from '../keys/key-data.js';
 import type { MeshPrivateKey } from '../keys/mesh-key.js';
 import { parseMeshSeed, type MeshSeed } from '../keys/seed.js';
 import { storeLabel, type StoreLabel } from '../labels.js';
@@ -134,6 +134,19 @@ class AccountEntry {
 
   storeKey(label: StoreLabel): MeshPrivateKey | undefined {
     return this.key('StoreKeys', label);
+  }
+
+  /**
+   * The scalar of a store key alone (what its catalog secret derives from), without the
+   * point multiplication of its public key: the key store is the device's own, sealed
+   * under the passphrase or private to its owner. undefined when not held.
+   */
+  storeScalar(label: StoreLabel): Uint8Array | undefined {
+    const hit = this.cache.get(`StoreKeys/${label}`);
+    if (hit !== undefined) return hit.scalar;
+    const body = (this.json.StoreKeys as JsonObject | undefined)?.[label];
+    if (body === undefined) return undefined;
+    return privateScalarOfKeyData(fromJsonValue({ KeyData: body }, 'KeyData'), `key store: ${label}`).scalar;
   }
 
   storeLabels(): StoreLabel[] {

@@ -28,7 +28,7 @@ import { open } from '../enveloped.js';
 import { publicKeyOfKeyData } from '../keys/key-data.js';
 import { samePublicKey, type MeshPublicKey } from '../keys/mesh-key.js';
 import { storeLabel, type StoreLabel } from '../labels.js';
-import { MAX_ENTRY_BYTES, catalogSecret, type AccountContext } from './account.js';
+import { MAX_ENTRY_BYTES, type AccountContext } from './account.js';
 import { accountDir, catalogFile } from './layout.js';
 
 export const EXPORT_MANIFEST = 'account.json';
@@ -131,7 +131,7 @@ export async function importAccount(ctx: AccountContext, path: string): Promise<
     const plans: { label: StoreLabel; file: string; ids: string[] }[] = [];
     for (const label of wanted) {
       const file = `${work}/${catalogFile(label)}`;
-      const c = await Catalog.open(file, { secret: catalogSecret(await ctx.storeKey(label), label), trustedSigners: trusted, readOnly: true, maxValueBytes: MAX_ENTRY_BYTES });
+      const c = await Catalog.open(file, { secret: await ctx.storeSecret(label), trustedSigners: trusted, readOnly: true, maxValueBytes: MAX_ENTRY_BYTES });
       plans.push({ label, file, ids: c.ids() });
       await c.close();
     }
@@ -156,7 +156,7 @@ async function importedSigners(ctx: AccountContext, deviceFile: string, present:
   const out: MeshPublicKey[] = [...ctx.record.signers];
   if (!present) return out;
   const admin = publicKeyOfKeyData((await ctx.profile()).AdministratorSignature, 'AdministratorSignature', ['Ed25519', 'Ed448']);
-  const c = await Catalog.open(deviceFile, { secret: catalogSecret(await ctx.storeKey('MMM_Device'), 'MMM_Device'), readOnly: true, maxValueBytes: MAX_ENTRY_BYTES });
+  const c = await Catalog.open(deviceFile, { secret: await ctx.storeSecret('MMM_Device'), readOnly: true, maxValueBytes: MAX_ENTRY_BYTES });
   try {
     for await (const [, bytes] of c.entries()) {
       const entry = decodeMeshObject(bytes, 'CatalogedDevice', { maxBytes: MAX_ENTRY_BYTES }) as MeshObject<'CatalogedDevice'>;
@@ -174,7 +174,7 @@ async function importedSigners(ctx: AccountContext, deviceFile: string, present:
 /** Puts one checked catalog in place: replaces an empty local one, or adds the entries it lacks. */
 async function place(ctx: AccountContext, label: StoreLabel, file: string, trusted: { crv: 'Ed25519' | 'Ed448'; publicKey: Uint8Array }[]) {
   const target = ctx.catalogPath(label);
-  const secret = catalogSecret(await ctx.storeKey(label), label);
+  const secret = await ctx.storeSecret(label);
   const imported = await Catalog.open(file, { secret, trustedSigners: trusted, readOnly: true, maxValueBytes: MAX_ENTRY_BYTES });
   try {
     const exists = (await pathKind(target)) === 'file';
