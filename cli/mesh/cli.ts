@@ -28,9 +28,11 @@ export const MESH_EXIT = { ...EXIT, REFUSED: 8, UNREACHABLE: 9 } as const;
 export type MeshCommand = CommandModule<any, any>;
 
 const EPILOGUE = [
-  'Exit codes: 0 ok, 1 failure (no such entry, a conflict, the home in use), 2 usage, 3 bad input, 4 integrity (a signature or profile that does not verify),',
-  '5 no key (wrong passphrase, too few or wrong shares), 6 I/O, 7 mismatch, 8 refused by a Mesh service, 9 service unreachable.',
-  `The home: --home DIR, else $MESH_HOME, else ~/.mesh. Passphrase of its key store: --passphrase-file F, --passphrase-fd N, --passphrase-command CMD, --passphrase (terminal) or ${PASSPHRASE_ENV}.`,
+  'Exit codes: 0 ok, 1 failure (no such entry, a conflict, the home in use), 2 usage, 3 bad input,',
+  '4 integrity (a signature or profile that does not verify), 5 no key (wrong passphrase, too few or',
+  'wrong shares), 6 I/O, 7 mismatch, 8 refused by a Mesh service, 9 service unreachable.',
+  'The home: --home DIR, else $MESH_HOME, else ~/.mesh. The passphrase of its key store:',
+  `--passphrase-file F, --passphrase-fd N, --passphrase-command CMD, --passphrase or ${PASSPHRASE_ENV}.`,
   'Documentation: README.md "Your personal Mesh", docs/MESH.md',
 ].join('\n');
 
