@@ -3,12 +3,13 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { errorCode } from '../../internal/error-code.test-util.js';
-import { Catalog } from '../../index.js';
+import { Catalog, DareError, encodeEnvelopeBytes, splitSecret } from '../../index.js';
+import { hkdf } from '../../crypto/index.js';
 import { coreSigner, localSigner } from '../keys/signer.js';
 import { IndexedCatalog, indexPath } from './entry-index.js';
 import {
   AccountContext, BOOKMARKS, CREDENTIALS, KeyStore, MeshHome, TASKS, createAccount, deleteAccount, deleteEntry, escrowAccount, exportAccount,
-  getEntry, importAccount, listEntries, makeTask, openRecoveryRecord, putEntry, readTask, recoverAccount, catalogSecret,
+  getEntry, importAccount, listEntries, makeTask, openRecoveryRecord, putEntry, readTask, recoverAccount, catalogSecret, RECOVERY_CONTENT_TYPE,
 } from './index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'mesh-home-'));
@@ -105,6 +106,31 @@ describe('mesh home', () => {
     expect(await direct()).toEqual(['a.example.com']);
   });
 
+  it('a service binding is an addition: its fields go into the profile, and a bind that fails leaves nothing', async () => {
+    const dir = fresh();
+    await withHome(dir, true, (h) => createAccount(h, { name: 'alice' }));
+    const before = readdirSync(join(dir, 'accounts'));
+    const keysBefore = readFileSync(join(dir, 'keys.json'), 'utf8');
+    let staged: string | undefined;
+    const failing = {
+      profileFields: async (address: string) => ({ AccountAddress: address, ServiceUdf: 'MDSV-XXXX' }),
+      bind: async (a: { dir: string; profile: { profile: { AccountAddress?: string } } }) => {
+        staged = a.dir;
+        expect(a.profile.profile.AccountAddress).toBe('bob@example.com');
+        expect(existsSync(join(a.dir, 'MMM_Credential.dcat'))).toBe(true);
+        throw new DareError('CONFLICT', 'the service refused');
+      },
+    };
+    expect(await errorCode(withHome(dir, true, (h) => createAccount(h, { name: 'bob@example.com', binding: failing })))).toBe('CONFLICT');
+    expect(existsSync(staged as string)).toBe(false);
+    expect(readdirSync(join(dir, 'accounts'))).toEqual(before);
+    expect(readFileSync(join(dir, 'keys.json'), 'utf8')).toBe(keysBefore);
+    await withHome(dir, false, async (h) => expect((await h.accounts()).map((x) => x.name)).toEqual(['alice']));
+    const ok = await withHome(dir, true, (h) => createAccount(h, { name: 'bob@example.com', binding: { ...failing, bind: async () => ({ Address: 'bob@example.com' }) } }));
+    expect(ok.record.service).toEqual({ Address: 'bob@example.com' });
+    expect(await errorCode(withHome(dir, true, (h) => createAccount(h, { name: 'carol@example.com' })))).toBe('MALFORMED');
+  });
+
   it('one process at a time changes a home', async () => {
     const dir = fresh();
     const a = await MeshHome.open(dir, { write: true });
@@ -191,6 +217,24 @@ describe('mesh home', () => {
       expect((await listEntries(ctx, CREDENTIALS)).map((e) => e.id)).toEqual(['ftp.example.com', 'mail.example.com']);
       await deleteEntry(ctx, CREDENTIALS, 'ftp.example.com');
     });
+  });
+
+  it('a recovery record whose seed does not give its profile is SIGNATURE_INVALID', async () => {
+    const dir = fresh();
+    const [a, b] = await withHome(dir, true, async (h) => [
+      new AccountContext(h, (await createAccount(h, { name: 'alice' })).record),
+      new AccountContext(h, (await createAccount(h, { name: 'bob' })).record),
+    ]);
+    const seedA = await withHome(dir, false, async (h) => (await h.keyStore()).account(a.record.profileUdf)?.accountSeed()?.udf);
+    const master = crypto.getRandomValues(new Uint8Array(32));
+    const shares = splitSecret(master, 3, 2);
+    const record = (profileUdf: string, envelope: unknown) => encodeEnvelopeBytes(new TextEncoder().encode(JSON.stringify({
+      MeshRecovery: { Version: 1, Name: 'x', ProfileUdf: profileUdf, EnvelopedProfileUser: envelope, AccountSeed: seedA, Entries: [], Created: new Date().toISOString() },
+    })), { encoding: 'json', secret: hkdf('sha512', master, undefined, new TextEncoder().encode('mesh/escrow/record/v1'), 32), contentMeta: { contentType: RECOVERY_CONTENT_TYPE } });
+    // Alice's seed under Bob's profile UDF; and under Alice's UDF with Bob's signed profile.
+    expect(await errorCode(openRecoveryRecord(await record(b.record.profileUdf, b.record.envelope.$envelope), shares.slice(1)))).toBe('SIGNATURE_INVALID');
+    expect(await errorCode(openRecoveryRecord(await record(a.record.profileUdf, b.record.envelope.$envelope), shares.slice(1)))).toBe('SIGNATURE_INVALID');
+    expect((await openRecoveryRecord(await record(a.record.profileUdf, a.record.envelope.$envelope), shares.slice(1))).profileUdf).toBe(a.record.profileUdf);
   });
 
   it('an export of another account is MISMATCH and changes nothing; delete removes the account', async () => {
