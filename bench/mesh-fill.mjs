@@ -10,7 +10,8 @@ if (!home || !(count > 0)) {
   console.error('usage: node bench/mesh-fill.mjs HOME N');
   process.exit(2);
 }
-const h = await MeshHome.open(home, { write: true });
+const pass = process.env.MESH_PASSPHRASE;
+const h = await MeshHome.open(home, { write: true, passphrase: pass ? async () => pass : undefined });
 try {
   const ctx = new AccountContext(h, await h.account());
   const c = await ctx.openCatalog(CREDENTIALS.label, true);

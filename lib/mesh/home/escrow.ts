@@ -11,7 +11,7 @@
  * it) and the store keys (random, so escrowed too). M is split into N Shamir shares, K of
  * which recover it (udf-13 §4.5; 2 ≤ K ≤ N ≤ 16, K ≤ 15). The shares are returned once
  * and stored nowhere; the record alone is ciphertext. Device keys are never escrowed
- * (schema-08 §8.2): a recovered account is administered by the recovering device, which the
+ * (schema-08 §3.2.1): a recovered account is administered by the recovering device, which the
  * recovered AdministratorSignature key admits as a new device.
  *
  * Recovery combines the shares, opens the record (too few or wrong shares: QUORUM_NOT_MET),
