@@ -26,7 +26,8 @@ import {
 } from '../../index.js';
 import { hkdf } from '../../crypto/index.js';
 import { fromJsonValue, parseMeshJson, toJsonValue, type EnvelopeJson, type MeshObject } from '../schema/index.js';
-import { parseMeshSeed, type MeshSeed } from '../keys/seed.js';
+import { parseMeshSeed, type MeshSeed, type MeshSuite } from '../keys/seed.js';
+import { peek } from '../enveloped.js';
 import { privateKeyDataOf, privateKeyOfKeyData, publicKeyOfKeyData } from '../keys/key-data.js';
 import { keyUdf, samePublicKey, type MeshPrivateKey } from '../keys/mesh-key.js';
 import { deriveScheduledKeys, KEY_SCHEDULES } from '../profiles/key-schedule.js';
@@ -147,7 +148,7 @@ export async function openRecoveryRecord(record: Uint8Array, shares: readonly st
  * UDF, the profile valid under it, and each profile key the one the seed derives.
  */
 async function checkRecovered(c: RecoveryContent): Promise<void> {
-  const keys = deriveScheduledKeys('ProfileUser', c.accountSeed);
+  const keys = deriveScheduledKeys('ProfileUser', c.accountSeed, await suiteOf(c.profileEnvelope));
   const udf = keyUdf(keys.ProfileSignature.publicKey);
   if (udf !== c.profileUdf) throw new DareError('SIGNATURE_INVALID', `the recovered seed gives the profile ${udf}, not the account's ${c.profileUdf}`);
   const { profile } = await openProfile(c.profileEnvelope, 'ProfileUser', udf);
@@ -157,13 +158,19 @@ async function checkRecovered(c: RecoveryContent): Promise<void> {
   }
 }
 
+/** The algorithm suite of a profile: that of its ProfileSignature key (its checks follow). */
+async function suiteOf(env: EnvelopeJson<'ProfileUser'>): Promise<MeshSuite> {
+  const claimed = await peek(env, 'ProfileUser') as MeshObject<'ProfileUser'>;
+  return publicKeyOfKeyData(claimed.ProfileSignature, 'ProfileSignature', ['Ed25519', 'Ed448']).crv === 'Ed25519' ? '25519' : '448';
+}
+
 /**
  * Installs a recovered account in `home` (opened for writing): this device becomes its
  * administrator, with empty catalogs (an export brings their entries back, transfer.ts).
  */
 export async function recoverAccount(home: MeshHome, content: RecoveryContent, name = content.name): Promise<CreatedAccount> {
   await checkNewAccount(home, name, content.profileUdf);
-  const keys = deriveScheduledKeys('ProfileUser', content.accountSeed);
+  const keys = deriveScheduledKeys('ProfileUser', content.accountSeed, await suiteOf(content.profileEnvelope));
   const { profile } = await openProfile(content.profileEnvelope, 'ProfileUser', content.profileUdf);
   return installAccount(home, {
     name, seed: content.accountSeed, stores: content.storeKeys,

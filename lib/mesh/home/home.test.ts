@@ -237,6 +237,14 @@ describe('mesh home', () => {
     expect((await openRecoveryRecord(await record(a.record.profileUdf, a.record.envelope.$envelope), shares.slice(1))).profileUdf).toBe(a.record.profileUdf);
   });
 
+  it('an account on the 25519 suite escrows and recovers too', async () => {
+    const dir = fresh();
+    const escrow = await withHome(dir, true, async (h) => escrowAccount(new AccountContext(h, (await createAccount(h, { name: 'alice', suite: '25519' })).record), 3, 2));
+    const content = await openRecoveryRecord(escrow.record, escrow.shares.slice(1));
+    const created = await withHome(fresh(), true, (h) => recoverAccount(h, content));
+    expect(created.record.profileUdf).toBe(content.profileUdf);
+  });
+
   it('an export of another account is MISMATCH and changes nothing; delete removes the account', async () => {
     const dir = fresh();
     const exportFile = join(root, `export${n++}.dare`);
