@@ -12,12 +12,14 @@
 // from polling /proc/<pid>/status (VmHWM). Results: a table on stdout, bench/results/latest.json
 // and bench/results/latest.md.
 //
-//   BENCH_SECTIONS  comma-separated sections to run: file,archive,log (default all)
+//   BENCH_SECTIONS  comma-separated sections to run: file,archive,log,mesh (default all)
 //   BENCH_FILES, BENCH_BIG_FILES, BENCH_LOG_ENTRIES  sizes of the archive and log sections
 //                   (default 10000 small files, 100 files of 10 MiB, 100000 log entries)
+//   BENCH_MESH_ENTRIES  passwords in the largest mesh home (default 10000)
 //
 // Sections: "file" (one large file), "archive" (create, list, extract all, extract one; dare
-// against tar | age), "log" (appends, verification, inclusion proofs). Each row is
+// against tar | age), "log" (appends, verification, inclusion proofs), "mesh" (whole-process
+// times of `mesh password get|list|add` as the password catalog grows). Each row is
 // { id, name, op, before?(), run() -> Measurement, check?(), rate?(ms) }.
 import { spawn, spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, writeSync, closeSync, mkdirSync } from 'node:fs';
@@ -31,6 +33,7 @@ import { fileURLToPath } from 'node:url';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(HERE);
 const DARE = join(ROOT, 'bin', 'dare.js');
+const MESH = join(ROOT, 'bin', 'mesh.js');
 const SIZE_MIB = Number(process.env.BENCH_SIZE_MIB ?? 1024);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
@@ -331,6 +334,37 @@ const LOG_ROWS = [
     run: () => exec(NODE, [DARE, 'log', 'check-proof', f('proof.json'), '--signer', f('dare.pub')]) },
 ];
 
+// Mesh (issue 14): a personal account's password catalog of 10, 1,000 and BENCH_MESH_ENTRIES
+// entries; every row is a whole `mesh` process (start-up included), as a user runs it.
+const MESH_ENTRIES = Number(process.env.BENCH_MESH_ENTRIES ?? 10000);
+const MESH_SIZES = [...new Set([10, 1000, MESH_ENTRIES])].filter((x) => x <= MESH_ENTRIES);
+const meshHome = (size, sealed = false) => f(`mesh-${size}${sealed ? '-sealed' : ''}`);
+const meshEnv = (size, sealed = false) => ({ MESH_HOME: meshHome(size, sealed), ...(sealed ? { MESH_PASSPHRASE: 'bench passphrase' } : {}) });
+const mesh = (size, args, sealed = false) => exec(NODE, [MESH, ...args], { env: meshEnv(size, sealed) });
+const service = (i) => `host${String(i).padStart(6, '0')}.example.com`;
+const dropIndex = (size) => rmSync(join(meshHome(size), 'cache'), { recursive: true, force: true });
+const perPassword = (size) => (ms) => `${((ms * 1000) / size).toFixed(0)} us/entry`;
+const MESH_ROWS = [
+  { id: 'mesh', name: 'node -e "" (the floor: a Node process)', op: 'start', run: () => exec(NODE, ['-e', '']) },
+  { id: 'mesh', name: 'mesh --help (start-up: load and parse)', op: 'start', run: () => exec(NODE, [MESH, '--help'], { stdout: 'ignore' }) },
+  ...MESH_SIZES.flatMap((size) => [
+    { id: 'mesh', name: `mesh password get, ${size} entries (entry index current)`, op: 'get', run: () => mesh(size, ['password', 'get', service(size >> 1)]) },
+    { id: 'mesh', name: `mesh password get, ${size} entries (no index: the catalog read in full)`, op: 'get', before: () => dropIndex(size), run: () => mesh(size, ['password', 'get', service(size >> 1)]) },
+    { id: 'mesh', name: `mesh password list, ${size} entries`, op: 'list', rate: perPassword(size), run: () => mesh(size, ['password', 'list']) },
+  ]),
+  { id: 'mesh', name: 'mesh password get, 10 entries, key store sealed (scrypt N=2^17)', op: 'get', run: () => mesh(10, ['password', 'get', service(5)], true) },
+  { id: 'mesh', name: `mesh password add --force, ${MESH_ENTRIES} entries (one more version)`, op: 'add',
+    run: () => exec(NODE, [MESH, 'password', 'add', service(1), 'user1', '--force', '--password-file', f('mesh-pw')], { env: meshEnv(MESH_ENTRIES) }) },
+];
+
+async function prepareMesh() {
+  writeFileSync(f('mesh-pw'), 'a new password\n');
+  for (const [size, sealed] of [...MESH_SIZES.map((x) => [x, false]), [10, true]]) {
+    await exec(NODE, [MESH, 'account', 'create', 'bench'], { env: meshEnv(size, sealed) });
+    await exec(NODE, [join(HERE, 'mesh-fill.mjs'), meshHome(size, sealed), String(size)], { env: meshEnv(size, sealed) });
+  }
+}
+
 const SECTIONS = [
   { id: 'file', title: `One ${SIZE_MIB} MiB random file`, rows: FILE_ROWS, prepare: () => { ctx.input = makeInput(); }, rate: (ms) => `${(SIZE_MIB / (ms / 1000)).toFixed(0)} MiB/s` },
   {
@@ -353,6 +387,7 @@ const SECTIONS = [
     },
     rows: LOG_ROWS,
   },
+  { id: 'mesh', title: `Mesh: password catalogs of ${MESH_SIZES.join(', ')} entries (whole process)`, prepare: prepareMesh, rows: MESH_ROWS },
 ];
 
 // ---------------------------------------------------------------------------------------------

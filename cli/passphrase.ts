@@ -28,7 +28,7 @@ export const PASSPHRASE_HINT = 'give --passphrase (terminal), --passphrase-file 
  * Environment variables of ours that hold secrets: never passed on to a child process
  * (--passphrase-command), which gets the rest of our environment.
  */
-export const SECRET_ENVIRONMENT: readonly string[] = ['DARE_PASSPHRASE'];
+export const SECRET_ENVIRONMENT: readonly string[] = ['DARE_PASSPHRASE', 'MESH_PASSPHRASE'];
 
 /** `env` without SECRET_ENVIRONMENT. */
 export function childEnvironment(env: Record<string, string | undefined>): Record<string, string> {
@@ -40,8 +40,8 @@ export function childEnvironment(env: Record<string, string | undefined>): Recor
 /** Longest passphrase line read from a file, descriptor or command. */
 const MAX_LINE = 64 << 10;
 
-/** Reads a line from the terminal without echoing it. */
-async function prompt(io: Io, question: string): Promise<string> {
+/** Reads a line from the terminal without echoing it (also `mesh password add`'s prompt). */
+export async function prompt(io: Io, question: string): Promise<string> {
   const input = io.stdin as NodeJS.ReadStream;
   if (!input.isTTY) throw new UsageError('--passphrase needs a terminal; in scripts use --passphrase-file F, --passphrase-fd N, --passphrase-command CMD or DARE_PASSPHRASE');
   const rl = createInterface({ input, output: io.stderr, terminal: true });
@@ -224,8 +224,9 @@ function explicitSources(a: PassphraseArgs): string[] {
 /**
  * A function that yields the passphrase when it is needed (so unprotected key
  * files never prompt and commands never run), or undefined when no source was named.
+ * `envName` is the environment variable read last (`mesh` reads MESH_PASSPHRASE).
  */
-export function passphraseSource(io: Io, a: PassphraseArgs, confirm = false): (() => Promise<string>) | undefined {
+export function passphraseSource(io: Io, a: PassphraseArgs, confirm = false, envName = 'DARE_PASSPHRASE'): (() => Promise<string>) | undefined {
   const named = explicitSources(a);
   if (named.length > 1) throw new UsageError(`give one passphrase source, not ${named.join(' and ')}`);
   if (a.passphraseFile !== undefined) {
@@ -259,7 +260,7 @@ export function passphraseSource(io: Io, a: PassphraseArgs, confirm = false): ((
       return p;
     };
   }
-  const env = io.env.DARE_PASSPHRASE;
+  const env = io.env[envName];
   if (env !== undefined && env !== '') return async () => env;
   return undefined;
 }

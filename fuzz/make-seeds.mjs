@@ -147,6 +147,23 @@ const activation = await mesh.activateDevice({ deviceEnvelope: coffee.envelope, 
 add('mesh', 'cataloged-device', mesh.encodeMeshObject(activation.catalogedDevice));
 add('mesh', 'connection-device-envelope', JSON.stringify(activation.catalogedDevice.EnvelopedConnectionDevice.$envelope));
 
+// Key stores (lib/mesh/home/key-store.ts): a plain one with a device seed and an account's keys,
+// the same sealed under 'correct horse' with cheap scrypt, and an empty one.
+const keyStore = async (passphrase) => {
+  const ks = await mesh.KeyStore.create(passphrase, { N: 16, r: 1, p: 1 });
+  ks.setDeviceSeed(mesh.generateMeshSeed('MeshProfileDevice'));
+  ks.putAccount({
+    profileUdf: alice.udf, accountSeed: mesh.generateMeshSeed('MeshProfileAccount'),
+    deviceKeys: { Encryption: alice.keys.AccountEncryption, Signature: alice.keys.AccountSignature, Authentication: alice.keys.AccountAuthentication },
+    accountKeys: { AccountSignature: alice.keys.AccountSignature, AdministratorSignature: alice.keys.AdministratorSignature },
+    storeKeys: stores,
+  });
+  return ks.encode();
+};
+add('keystore', 'plain', await keyStore());
+add('keystore', 'sealed', await keyStore('correct horse'));
+add('keystore', 'empty', (await mesh.KeyStore.create()).encode());
+
 const only = process.argv.slice(2);
 for (const [target, files] of Object.entries(out).filter(([t]) => only.length === 0 || only.includes(t))) {
   const dir = join(root, 'fixtures/fuzz', target);

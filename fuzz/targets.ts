@@ -28,7 +28,7 @@ import { SequenceWriter } from '../lib/sequence/writer.js';
 import { SequenceReader, type SequenceReadOptions } from '../lib/sequence/reader.js';
 import { verifySequence } from '../lib/sequence/verify.js';
 import {
-  decodeMeshObject, encodeMeshObject, open as openMeshEnvelope, parseMeshJson, privateKeyFromStandard, privateKeyOfKeyData,
+  KeyStore, decodeMeshObject, encodeMeshObject, open as openMeshEnvelope, parseMeshJson, privateKeyFromStandard, privateKeyOfKeyData,
   publicKeyOfKeyData, type ClassName,
 } from '../lib/mesh/index.js';
 
@@ -206,7 +206,34 @@ export const TARGETS: readonly FuzzTarget[] = [
       await settleExpected(() => decodeKeyFile(text, cheap ? async () => 'correct horse' : undefined));
     },
   },
+  {
+    name: 'keystore',
+    maxLength: 16384,
+    async run(input) {
+      await readKeyStore(input);
+    },
+  },
 ];
+
+/**
+ * A Mesh home's key store (lib/mesh/home/key-store.ts): decoded (a sealed one with the corpus
+ * passphrase, scrypt capped so that a mutated N cannot stall the loop), every key checked, and
+ * what decodes re-encoded and decoded to the same store.
+ */
+async function readKeyStore(input: Uint8Array): Promise<void> {
+  let store: KeyStore;
+  try {
+    store = await KeyStore.decode(input, { passphrase: async () => 'correct horse', maxScrypt: { N: 1 << 8, r: 8, p: 1 } });
+  } catch (e) {
+    if (isExpected(e)) return;
+    throw e;
+  }
+  await settleExpected(async () => store.check());
+  const again = await KeyStore.decode(store.encode(), { passphrase: async () => 'correct horse', maxScrypt: { N: 1 << 8, r: 8, p: 1 } });
+  if (JSON.stringify(again.accountIds()) !== JSON.stringify(store.accountIds()) || again.deviceSeed()?.udf !== store.deviceSeed()?.udf) {
+    throw new TypeError('keystore: the round trip changed the store');
+  }
+}
 
 /** Classes the mesh target reads its input as (nested classes are reached from these). */
 const MESH_CLASSES: readonly ClassName[] = [

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Bundles the CLI (cli/main.ts) and the verification worker into dist/bundle/ with esbuild:
+// Bundles the CLIs (cli/main.ts: dare, cli/mesh/main.ts: mesh) and the verification worker into dist/bundle/ with esbuild:
 // one file instead of ~200 modules makes every `dare` start about twice as fast (module
 // resolution and loading was most of the start-up). The library itself is compiled by tsc
 // to dist/lib/ for programs that import it; the bundle is only what bin/dare.js runs.
@@ -11,7 +11,7 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 await build({
   absWorkingDir: root,
   // The worker sits next to the CLI: lib/platform/threads.ts finds it as ./verify-worker.js.
-  entryPoints: { dare: 'cli/main.ts', 'verify-worker': 'lib/platform/verify-worker.ts' },
+  entryPoints: { dare: 'cli/main.ts', mesh: 'cli/mesh/main.ts', 'verify-worker': 'lib/platform/verify-worker.ts' },
   outdir: join(root, 'dist', 'bundle'),
   bundle: true,
   platform: 'node',

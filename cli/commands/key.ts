@@ -42,7 +42,7 @@ export function keyCommand(io: Io): Command {
           builder: (b: Argv) =>
             b
               .option('secret', { type: 'string', describe: 'the secret to split (base32, e.g. from `dare key secret`); default: a fresh one' })
-              .option('shares', { type: 'number', default: 3, describe: 'number of shares, 2 to 15' })
+              .option('shares', { type: 'number', default: 3, describe: 'number of shares, 2 to 16' })
               .option('quorum', { type: 'number', default: 2, describe: 'shares needed to recover, 2 to shares' })
               .option('bits', { type: 'number', default: 128, describe: 'size of a fresh secret in bits (multiple of 8, up to 512)' })
               .example('dare key share --shares 5 --quorum 3', 'a fresh 128-bit secret in 5 shares, any 3 recover it')

@@ -152,6 +152,34 @@ describe('catalog', () => {
     await f.close();
   });
 
+  it('signFrames: every data frame signs the apex, so a writer that never reaches close() leaves a signed file', async () => {
+    const path = file();
+    const c = await Catalog.create(path, { signer: alice.signature, signFrames: true });
+    await c.add('a', utf8('1'));
+    await c.add('b', utf8('2'));
+    // No close(): as if the process were killed after the appends. (Released without sealing.)
+    const frames = c.frameCount;
+    const bytes = readFileSync(path);
+    writeFileSync(path + '.copy', bytes);
+    await c.close();
+    const trusted = (p: string) => Catalog.open(p, { trustedSigners: [publicKeySet(alice).signature], readOnly: true });
+    const copy = await trusted(path + '.copy');
+    expect(await state(copy)).toEqual({ a: '1', b: '2' });
+    expect(copy.frameCount).toBe(frames);
+    await copy.close();
+    // Without signFrames the same moment leaves an unsigned tail, which trusted readers refuse.
+    const plain = file();
+    const d = await Catalog.create(plain, { signer: alice.signature });
+    await d.add('a', utf8('1'));
+    writeFileSync(plain + '.copy', readFileSync(plain));
+    await d.close();
+    expect(await code(trusted(plain + '.copy'))).toBe('SIGNATURE_INVALID');
+    // close() after signed frames adds no seal frame.
+    const e = await Catalog.open(path, { signer: alice.signature, signFrames: true });
+    await e.close();
+    expect(readFileSync(path).length).toBe(bytes.length);
+  });
+
   it('recovers from a torn last frame: the interrupted change is lost, the rest kept', async () => {
     const path = file();
     const c = await Catalog.create(path, toAlice);

@@ -26,6 +26,8 @@ export interface CatalogEntryInfo {
   readonly id: string;
   /** Frame index of the current value. */
   readonly index: number;
+  /** File offset of that frame (what an index of the catalog kept elsewhere points at). */
+  readonly position: number;
   /** Frame index where this instance of the identifier was added. */
   readonly first: number;
   /** Values this instance has had: 1 after add, +1 per update. */
@@ -154,6 +156,11 @@ export class Catalog {
     return this.store.tornBytes;
   }
 
+  /** The last frame: its index, its offset and the Merkle tree digest it carries. */
+  get tail(): { index: number; position: number; treeDigest?: Uint8Array } {
+    return this.store.lastFrame();
+  }
+
   /** Frames in the file, frame 0 and seals included. */
   get frameCount(): number {
     return this.store.frameCount;
@@ -175,7 +182,7 @@ export class Catalog {
 
   info(id: string): CatalogEntryInfo | undefined {
     const s = this.live.get(id);
-    return s && { id, index: s.index, first: s.first, versions: s.versions, contentType: s.contentType, modified: s.modified };
+    return s && { id, index: s.index, position: s.position, first: s.first, versions: s.versions, contentType: s.contentType, modified: s.modified };
   }
 
   /** The current value, read from the file (digest and MAC checked), or undefined. */
@@ -289,7 +296,7 @@ export class Catalog {
   async copyTo(path: string, options: CatalogCopyOptions = {}): Promise<void> {
     const o: CatalogCreateOptions = options.keys ?? {
       recipients: this.options.recipients ?? this.store.policyRecipients,
-      secret: this.options.secret, signer: this.options.signer,
+      secret: this.options.secret, signer: this.options.signer, signFrames: this.options.signFrames,
       contentType: this.options.contentType, maxValueBytes: this.options.maxValueBytes,
     };
     const copy = await Catalog.create(path, o);

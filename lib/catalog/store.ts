@@ -16,7 +16,8 @@
 import { DareError } from '../errors.js';
 import { equalBytes } from '../internal/bytes.js';
 import { FileReader } from '../platform/file.js';
-import type { DecryptionKey, RecipientKey, SigningKey, VerificationKey } from '../keys/types.js';
+import type { DecryptionKey, RecipientKey, VerificationKey } from '../keys/types.js';
+import type { SigningKeyLike } from '../keys/identity.js';
 import { SequenceWriter } from '../sequence/writer.js';
 import { SequenceReader, type OpenedFrame } from '../sequence/reader.js';
 import { readFrameView, seekFrame, type FrameView } from '../sequence/frames.js';
@@ -36,8 +37,15 @@ export interface StoreKeys {
   secret?: Uint8Array;
   /** Private keys that decrypt frames encrypted to recipients. */
   keys?: readonly DecryptionKey[];
-  /** Signs the apex when the store is sealed, and at close after changes. */
-  signer?: SigningKey;
+  /** Signs the apex when the store is sealed, and at close after changes: a private key or a signer. */
+  signer?: SigningKeyLike;
+  /**
+   * Sign the apex in the trailer of every data frame written (needs `signer`): the file then
+   * always ends with a signed frame, even when a process is killed between an append and the
+   * seal, so readers that require a trusted last signature never find an unsigned tail of
+   * their own writer's.
+   */
+  signFrames?: boolean;
 }
 
 export interface StoreCreateOptions extends StoreKeys {
@@ -86,8 +94,10 @@ export class Store {
   private readonly reader: SequenceReader;
   private readonly writer?: SequenceWriter;
   private readonly maxValue: number;
-  private readonly signer?: SigningKey;
+  private readonly signer?: SigningKeyLike;
+  private readonly signFrames: boolean;
   private tail: number;
+  private tailTree?: Uint8Array;
   private next: number;
   private dirty: boolean;
   private closed = false;
@@ -101,12 +111,16 @@ export class Store {
     this.writer = writer;
     this.maxValue = checkMax(o.maxValueBytes);
     this.signer = o.signer;
+    if (o.signFrames && !o.signer) throw new RangeError('"signFrames" needs a signer');
+    this.signFrames = o.signFrames === true;
     this.tornBytes = tornBytes;
     this.tail = reader.last.position;
+    this.tailTree = reader.last.trailer?.treeDigest;
     this.next = reader.last.index + 1;
-    // Unsealed until the last frame is a signed meta frame (seal), so close() signs it.
+    // Unsealed until the last frame signs the apex (a seal, or a frame written with
+    // signFrames), so close() signs it.
     const last = reader.last;
-    this.dirty = !(last.isMeta && (last.trailer?.signatures?.length ?? 0) > 0);
+    this.dirty = !((last.isMeta || this.signFrames) && (last.trailer?.signatures?.length ?? 0) > 0);
   }
 
   /** Creates the file (OUTPUT_EXISTS if it exists) with frame 0 naming `contentType`. */
@@ -114,7 +128,7 @@ export class Store {
     checkMax(o.maxValueBytes);
     const writer = await SequenceWriter.create(path, {
       type: 'Merkle', recipients: o.recipients, secret: o.secret, signer: o.signer,
-      contentMeta: { contentType },
+      contentMeta: { contentType }, signFirst: o.signFrames === true && o.signer !== undefined,
     });
     return Store.attach(path, writer, o, 0);
   }
@@ -193,6 +207,11 @@ export class Store {
     return o;
   }
 
+  /** The last frame's index, offset and tree digest (as carried). */
+  lastFrame(): { index: number; position: number; treeDigest?: Uint8Array } {
+    return { index: this.next - 1, position: this.tail, treeDigest: this.tailTree };
+  }
+
   /** Index the next frame will get. */
   get frameCount(): number {
     return this.next;
@@ -230,12 +249,13 @@ export class Store {
   async append(meta: StoreMeta, payload: Uint8Array): Promise<{ index: number; position: number }> {
     const w = this.writer as SequenceWriter;
     try {
-      const f = await w.append(payload, { contentMeta: toContentMeta(meta) });
+      const f = await w.append(payload, { contentMeta: toContentMeta(meta), sign: this.signFrames });
       await w.flush();
       await this.file.refresh();
       this.tail = f.position;
+      this.tailTree = f.treeDigest;
       this.next = f.index + 1;
-      this.dirty = true;
+      this.dirty = !this.signFrames;
       return { index: f.index, position: f.position };
     } catch (e) {
       // A key problem is found before a byte is written; anything else may leave a partial frame.
@@ -292,6 +312,7 @@ export class Store {
       await w.flush();
       await this.file.refresh();
       this.tail = f.position;
+      this.tailTree = f.treeDigest;
       this.next = f.index + 1;
       this.dirty = false;
     } catch (e) {

@@ -52,3 +52,6 @@ export { makeId, envelopeId, responseId, newMessageId, ENVELOPE_ID_CONTENT_TYPE,
 export { saltedPin, pinId, pinWitness, checkPinWitness, generatePin, PIN_ACTION } from './messages/pin.js';
 export type { PinAction } from './messages/pin.js';
 export { connectionWitness, witnessMatches, profileKeyBinary } from './messages/witness.js';
+
+// The device's home: host catalog, key store, accounts and their catalogs, escrow (lib/mesh/home)
+export * from './home/index.js';

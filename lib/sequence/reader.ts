@@ -64,6 +64,7 @@ export class SequenceReader {
   private readonly owned?: FileReader;
   private readonly masters = new Map<number, Uint8Array>();
   private readonly kids = new Map<Uint8Array, string>();
+  private secretKids?: string[];
 
   private constructor(source: RandomAccessReader, first: FrameView, last: FrameView, tornBytes: number, options: SequenceReadOptions, owned?: FileReader) {
     this.source = source;
@@ -136,8 +137,10 @@ export class SequenceReader {
   private async masterOf(view: FrameView): Promise<Uint8Array | undefined> {
     const h = view.header;
     const secrets = this.options.secrets ?? [];
-    const bySecret = h.kid === undefined ? undefined : secrets.find((s) => masterKeyId(s) === h.kid);
-    if (bySecret) return bySecret;
+    // The key ids of the secrets, computed once (a SHA-512 each): not once per frame.
+    this.secretKids ??= secrets.map((s) => masterKeyId(s));
+    const at0 = h.kid === undefined ? -1 : this.secretKids.indexOf(h.kid);
+    if (at0 >= 0) return secrets[at0];
     const at = h.recipients?.length ? view.position : h.sequenceInfo?.exchangePosition;
     if (at === undefined) return undefined;
     const cached = this.masters.get(at);

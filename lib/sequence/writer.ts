@@ -17,7 +17,8 @@ import { frameHeader, frameTrailer, recordHeader, recordSize, type RandomAccessR
 import { FileAppender, FileReader } from '../platform/file.js';
 import { acquireLock, lockPathOf, type WriteLock } from '../platform/lock.js';
 import { equalBytes } from '../internal/bytes.js';
-import type { RecipientKey, SigningKey } from '../keys/types.js';
+import type { RecipientKey } from '../keys/types.js';
+import type { SigningKeyLike } from '../keys/identity.js';
 import type { ContentMeta } from '../envelope/content-meta.js';
 import { encodeMetadata } from '../envelope/metadata.js';
 import { deriveItemKeys, masterKeyId } from '../envelope/keyschedule.js';
@@ -40,8 +41,8 @@ export interface SequenceKeys {
   recipients?: readonly RecipientKey[];
   /** Encrypt new frames under this shared secret. */
   secret?: Uint8Array;
-  /** Sign the apex when the session is sealed. */
-  signer?: SigningKey;
+  /** Sign the apex when the session is sealed: a private key, or a signer (a combined or stored key). */
+  signer?: SigningKeyLike;
   /** The purpose of those signatures, their RFC 8032 context (default `dare/apex/v1`; docs/FORMAT.md §8). */
   purpose?: string;
 }
@@ -276,7 +277,7 @@ export class SequenceWriter {
     return this.appendFrame(payload instanceof Uint8Array ? once(payload) : payload, length, options, signer);
   }
 
-  private async appendFrame(source: AsyncIterable<Uint8Array>, length: number, options: AppendOptions, signer?: SigningKey): Promise<AppendedFrame> {
+  private async appendFrame(source: AsyncIterable<Uint8Array>, length: number, options: AppendOptions, signer?: SigningKeyLike): Promise<AppendedFrame> {
     const index = this.next;
     const info: SequenceInfo = { index };
     if (usesTreePosition(this.type)) info.treePosition = this.positionOf(previousFrame(index));
@@ -302,7 +303,7 @@ export class SequenceWriter {
   }
 
   /** The trailer signatures of frame `index`: the apex statement (frame count and TreeDigest, or ChainDigest, or PayloadDigest), docs/FORMAT.md §8. */
-  private apexSignatures(signer: SigningKey, index: number): (t: DareTrailer) => SignatureEntry[] {
+  private apexSignatures(signer: SigningKeyLike, index: number): (t: DareTrailer) => SignatureEntry[] {
     return (t) => {
       const [kind, digest] = t.treeDigest ? ['tree', t.treeDigest] as const : t.chainDigest ? ['chain', t.chainDigest] as const : ['payload', t.payloadDigest as Uint8Array] as const;
       return [signApex(apexClaim(kind, index + 1, digest, this.keys.purpose), signer)];

@@ -11,8 +11,8 @@
  * are uniform modulo p (rejection sampling). When some f(x) does not fit in L bits the
  * coefficients are drawn again, as §4.5.1 requires.
  *
- * Limits: secrets of 1..64 octets, quorum 2..15, 2..15 shares (x = 1..15; a parsed
- * share may have x = 16, which the 4-bit field allows). The secret is presented
+ * Limits: secrets of 1..64 octets, quorum 2..15 (the 4-bit threshold field), 2..16 shares
+ * (x = 1..16, the 4-bit field of x - 1). The secret is presented
  * type-less, as plain base32 of its octets (see secret.ts).
  *
  * Recovery needs `threshold` distinct shares; identical copies count once. Fewer, a
@@ -33,7 +33,7 @@ import { invert } from '@noble/curves/abstract/modular.js';
 
 export const MIN_QUORUM = 2;
 export const MAX_QUORUM = 15;
-export const MAX_SHARES = 15;
+export const MAX_SHARES = 16;
 
 /** A parsed share. */
 export interface Share {
@@ -90,7 +90,7 @@ export function shamirEvaluate(coefficients: readonly bigint[], count: number, p
 
 /**
  * Splits `secret` (1..64 octets) into `shares` share UDFs, any `quorum` of which
- * recover it. RangeError for a quorum outside 2..15 or shares outside quorum..15.
+ * recover it. RangeError for a quorum outside 2..15 or shares outside quorum..16.
  */
 export function splitSecret(secret: Uint8Array, shares: number, quorum: number): string[] {
   aBytes(secret, 'secret');
@@ -113,7 +113,7 @@ export interface ShareSecretOptions {
   secret?: Uint8Array;
   /** Size of a fresh secret in bits: a multiple of 8 in [8, 512]; default 128. */
   bits?: number;
-  /** Number of shares, quorum..15; default 3. */
+  /** Number of shares, quorum..16; default 3. */
   shares?: number;
   /** Number of shares needed, 2..15; default 2. */
   quorum?: number;

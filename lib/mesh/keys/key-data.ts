@@ -15,7 +15,7 @@
 import { DareError, udfMatches } from '../../index.js';
 import type { MeshObject } from '../schema/index.js';
 import {
-  checkPublicKey, keyUdf, privateKeyFromScalar, privateKeyFromStandard, samePublicKey,
+  checkPublicKey, keyUdf, privateKeyFromScalar, privateKeyFromStandard, samePublicKey, scalarOfStandard,
   type MeshCurve, type MeshPrivateKey, type MeshPublicKey,
 } from './mesh-key.js';
 
@@ -103,4 +103,21 @@ export function privateKeyOfKeyData(kd: KeyData | undefined, what = 'key'): Mesh
     if (pub === undefined && kd.Udf !== undefined && !udfMatches(kd.Udf, keyUdf(key.publicKey))) throw keyInvalid(`${what}: the private key does not match the Udf`);
   }
   return key;
+}
+
+/**
+ * The secret scalar of a KeyData's private parameters, without the public key and without
+ * checking that the two match: only for keys read from storage whose integrity is protected
+ * otherwise (the home's key store, lib/mesh/home/key-store.ts), where a command needs the
+ * scalar alone and a point multiplication would cost more than the rest of it.
+ */
+export function privateScalarOfKeyData(kd: KeyData | undefined, what = 'key'): { crv: MeshCurve; scalar: Uint8Array } {
+  const p = kd?.PrivateParameters;
+  if (p === undefined || p.$type !== 'PrivateKeyECDH') throw new DareError('NO_MATCHING_KEY', `${what}: no PrivateKeyECDH private parameters`);
+  const pk = p as MeshObject<'PrivateKeyECDH'>;
+  const raw = typeof pk.crv === 'string' && pk.crv.endsWith(SCALAR_SUFFIX);
+  const curve = curveName(raw ? (pk.crv as string).slice(0, -1) : pk.crv, what);
+  if (pk.Private === undefined) throw keyInvalid(`${what}: private key has no Private value`);
+  if (raw) return { crv: curve, scalar: privateKeyFromScalar(curve, pk.Private).scalar };
+  return { crv: curve, scalar: scalarOfStandard(curve, pk.Private) };
 }

@@ -102,13 +102,30 @@ export function privateKeyFromStandard(crv: MeshCurve, bytes: Uint8Array): MeshP
   if (!(bytes instanceof Uint8Array) || !STANDARD_LENGTHS[crv].includes(bytes.length)) {
     throw keyInvalid(`${crv} private key must be ${STANDARD_LENGTHS[crv].join(' or ')} bytes`);
   }
+  const { scalar, prefix } = expandStandard(crv, bytes);
+  return { crv, scalar, prefix, form: 'standard', encoded: bytes.slice(), publicKey: publicKeyOfScalar(crv, scalar) };
+}
+
+function expandStandard(crv: MeshCurve, bytes: Uint8Array): { scalar: Uint8Array; prefix?: Uint8Array } {
   const g = edwardsGroup(crv);
   let s: bigint;
   let prefix: Uint8Array | undefined;
   if (isSignatureCurve(crv)) ({ scalar: s, prefix } = expandEdwards(crv, bytes));
   else s = rfc7748Scalar(crv, bytes);
-  const scalar = encodeScalar(g, s);
-  return { crv, scalar, prefix, form: 'standard', encoded: bytes.slice(), publicKey: publicKeyOfScalar(crv, scalar) };
+  return { scalar: encodeScalar(g, s), prefix };
+}
+
+/**
+ * The secret scalar of a private key in its standard form, without computing its public key
+ * (a point multiplication): for a key read from storage whose integrity is protected
+ * otherwise (the home's key store), where only the scalar is used.
+ */
+export function scalarOfStandard(crv: MeshCurve, bytes: Uint8Array): Uint8Array {
+  checkCurve(crv);
+  if (!(bytes instanceof Uint8Array) || !STANDARD_LENGTHS[crv].includes(bytes.length)) {
+    throw keyInvalid(`${crv} private key must be ${STANDARD_LENGTHS[crv].join(' or ')} bytes`);
+  }
+  return expandStandard(crv, bytes).scalar;
 }
 
 /** A private key that is a raw scalar mod L (combined or split keys; never clamped or hashed). */

@@ -1,0 +1,133 @@
+/**
+ * The `mesh` command line: a personal Mathematical Mesh on this device (docs/MESH.md §8),
+ * thin over lib/mesh. One module per command group; errors become one line on stderr and an
+ * exit code of the README table (`dare`'s, plus 8 = refused by a Mesh service and
+ * 9 = service unreachable, for the service commands). Never calls process.exit, so tests
+ * run it in process: `run(argv, io)`.
+ * @module
+ */
+import yargs from 'yargs';
+import type { Argv, CommandModule } from 'yargs';
+import { isDareError } from '../../lib/index.js';
+import { HintedError, UsageError } from '../errors.js';
+import { EXIT, exitCodeFor } from '../exit-codes.js';
+import { STDIO_TOKEN, ioError, writeLine, type Io } from '../io.js';
+import { PASSPHRASE_ENV, globalOptions } from './context.js';
+import { deviceCommand } from './device.js';
+import { accountCommand } from './account.js';
+import { passwordCommand } from './password.js';
+import { bookmarkCommand } from './bookmark.js';
+import { calendarCommand } from './calendar.js';
+import { networkCommand } from './network.js';
+import { contactCommand } from './contact.js';
+
+/** Exit codes of `mesh`: dare's, and two for a Mesh service (used by the service commands). */
+export const MESH_EXIT = { ...EXIT, REFUSED: 8, UNREACHABLE: 9 } as const;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type MeshCommand = CommandModule<any, any>;
+
+const EPILOGUE = [
+  'Exit codes: 0 ok, 1 failure (no such entry, a conflict, the home in use), 2 usage, 3 bad input,',
+  '4 integrity (a signature or profile that does not verify), 5 no key (wrong passphrase, too few or',
+  'wrong shares), 6 I/O, 7 mismatch, 8 refused by a Mesh service, 9 service unreachable.',
+  'The home: --home DIR, else $MESH_HOME, else ~/.mesh. The passphrase of its key store:',
+  `--passphrase-file F, --passphrase-fd N, --passphrase-command CMD, --passphrase or ${PASSPHRASE_ENV}.`,
+  'Documentation: README.md "Your personal Mesh", docs/MESH.md',
+].join('\n');
+
+/** Global options that take a value: the word after them is not the command. */
+const VALUED = new Set(['--home', '--account', '--passphrase-file', '--passphrase-fd', '--passphrase-command']);
+
+/** The first word of the command line that is neither an option nor an option's value. */
+function firstWord(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const x = argv[i] as string;
+    if (VALUED.has(x)) i++;
+    else if (!x.startsWith('-')) return x;
+  }
+  return undefined;
+}
+
+const GROUPS: readonly [string, (io: Io) => MeshCommand][] = [
+  ['device', deviceCommand], ['account', accountCommand], ['password', passwordCommand], ['bookmark', bookmarkCommand],
+  ['calendar', calendarCommand], ['network', networkCommand], ['contact', contactCommand],
+];
+
+export function buildParser(argv: string[], io: Io): Argv {
+  let parser = globalOptions(yargs(argv)
+    .scriptName('mesh')
+    .usage('mesh <group> <command> [options]\n\nYour personal Mathematical Mesh on this device: an account, its passwords, bookmarks, contacts, calendar and network settings, each catalog encrypted under its own key, and escrow of the whole account in Shamir shares.'))
+    .option('debug', { type: 'boolean', description: 'Show stack traces of errors', global: true, hidden: true })
+    .strict()
+    .demandCommand(1, 'a command group is required')
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .exitProcess(false)
+    .wrap(Math.min(110, process.stdout.columns ?? 110))
+    .epilogue(EPILOGUE)
+    .fail((msg, err) => {
+      throw err ?? new UsageError(msg);
+    });
+  // Only the group named is set up (yargs builds the help of every command it knows on each
+  // parse: about 40 ms of `mesh password get`); all of them for --help, a typo, or none.
+  const groups = GROUPS.filter(([name]) => name === firstWord(argv));
+  for (const [, make] of groups.length ? groups : GROUPS) parser = parser.command(make(io));
+  return parser;
+}
+
+/** Runs `mesh ARGV` and resolves to the exit code. */
+export async function run(argv: string[], io: Io): Promise<number> {
+  const debug = argv.includes('--debug');
+  argv = argv.map((a) => (a === '-' ? STDIO_TOKEN : a));
+  const inline = argv.find((a) => /^--passphrase=/.test(a) && !/^--passphrase=(true|false)$/.test(a));
+  let outputError: unknown;
+  const onOutputError = (e: unknown) => {
+    outputError ??= e;
+  };
+  io.stdout.on('error', onOutputError);
+  if (io.stderr.listenerCount('error') === 0) io.stderr.on('error', () => undefined);
+  let code: number;
+  try {
+    if (inline) throw new UsageError(`--passphrase takes no value (a passphrase never goes on the command line): use --passphrase to be asked, --passphrase-file, --passphrase-fd, --passphrase-command or ${PASSPHRASE_ENV}`);
+    if (argv.some((a) => /^--password(=|$)/.test(a))) throw new UsageError('a password never goes on the command line: use --password-file FILE, stdin, or the prompt');
+    let helpText = '';
+    await buildParser(argv, io).parseAsync(argv, {}, (_err, _args, output) => {
+      helpText = output;
+    });
+    if (helpText) io.stdout.write(helpText.endsWith('\n') ? helpText : helpText + '\n');
+    code = EXIT.OK;
+  } catch (e) {
+    code = report(e, io, debug);
+  }
+  await new Promise((resolve) => setImmediate(resolve));
+  io.stdout.off('error', onOutputError);
+  if (outputError !== undefined && code === EXIT.OK) code = report(ioError(outputError, 'stdout'), io, debug);
+  return code;
+}
+
+function report(e: unknown, io: Io, debug: boolean): number {
+  const say = (kind: string, text: string) => writeLine(io.stderr, `mesh: ${kind}: ${text.trim().replace(/\s*\n\s*/g, ' ')}`);
+  if (debug && e instanceof Error && e.stack) io.stderr.write(e.stack + '\n');
+  if (e instanceof UsageError || (e instanceof Error && e.name === 'YError')) {
+    say('error', e.message);
+    say('hint', 'see `mesh --help`');
+    return EXIT.USAGE;
+  }
+  if (isDareError(e)) {
+    say('error', e.message);
+    if (e instanceof HintedError) say('hint', e.hint);
+    else if (e.code === 'PASSPHRASE_INVALID' && /protected/.test(e.message)) say('hint', `give --passphrase-file F, --passphrase-fd N, --passphrase-command CMD, --passphrase or ${PASSPHRASE_ENV}`);
+    return exitCodeFor(e.code);
+  }
+  // Misuse of the library by a command line value (an out-of-range number, say) is a usage error.
+  if (e instanceof RangeError) {
+    say('error', e.message);
+    return EXIT.USAGE;
+  }
+  say('error', e instanceof Error ? e.message : String(e));
+  if (!debug) say('hint', 'this is a bug in mesh; rerun with --debug and report the trace');
+  return EXIT.FAILURE;
+}
