@@ -199,14 +199,16 @@ async function place(reader: ArchiveReader, dest: string, entries: readonly Inde
     // A name appears only with its whole, checked content: every file and link goes to a 0600
     // temporary first and is linked (renamed with --force) into place after its checks.
     let temp: string | undefined;
+    let fd: number | undefined;
     try {
       if (e.kind === 'file') {
         // Small files are checked whole before a byte is written; larger ones stream into the temporary.
         const data = e.size <= SMALL_FILE ? await collectBytes(reader.content(e), SMALL_FILE, `${e.path}: the content`) : undefined;
         const t = createTempFileSync(target);
         temp = t.path;
-        bytes += data ? writeChecked(t.fd, data) : await writeStream(t.fd, reader.content(e));
-        finish(t.fd, e.mode & PERMISSIONS, time);
+        fd = t.fd;
+        bytes += data ? writeChecked(fd, data) : await writeStream(fd, reader.content(e));
+        futimesSync(fd, time, time);
         files++;
       } else {
         temp = tempPathFor(target);
@@ -216,9 +218,14 @@ async function place(reader: ArchiveReader, dest: string, entries: readonly Inde
         symlinks++;
       }
       placeTempSync(temp, target, force);
+      // The mode once the file has its name: a temporary stays 0600 to the end, so a kill
+      // between the two leaves the named file 0600, never a readable temporary.
+      if (fd !== undefined) fchmodSync(fd, e.mode & PERMISSIONS);
     } catch (x) {
       if (temp !== undefined) discardTemp(temp);
       throw fsError(x, target);
+    } finally {
+      if (fd !== undefined) closeQuietly(fd);
     }
     options.onEntry?.(e);
   }
@@ -260,12 +267,3 @@ async function writeStream(fd: number, source: AsyncIterable<Uint8Array>): Promi
   return n;
 }
 
-/** Mode and times of a finished temporary, then closed. */
-function finish(fd: number, mode: number, time: Date): void {
-  try {
-    fchmodSync(fd, mode);
-    futimesSync(fd, time, time);
-  } finally {
-    closeQuietly(fd);
-  }
-}

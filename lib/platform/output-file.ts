@@ -78,11 +78,16 @@ export async function writeFileAtomic(path: string, source: AsyncIterable<Uint8A
   let placed = false;
   try {
     const n = await drainInto(temp.fd, source, options.onChunk);
-    fchmodSync(temp.fd, umasked(options.mode ?? 0o644));
     fsyncSync(temp.fd);
-    closeQuietly(temp.fd);
     placeTempSync(temp.path, path, force);
     placed = true;
+    // The mode once the file has its name: a temporary stays 0600 to the end (a kill between
+    // the two leaves the named file 0600, never a readable temporary).
+    try {
+      fchmodSync(temp.fd, umasked(options.mode ?? 0o644));
+    } finally {
+      closeQuietly(temp.fd);
+    }
     return n;
   } finally {
     if (!placed) {
