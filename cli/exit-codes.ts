@@ -21,6 +21,10 @@ export const EXIT = {
   IO: 6,
   /** A computed value differs from the one expected (`--expect`). */
   MISMATCH: 7,
+  /** `mesh`, `meshd`: a Mesh service refused the request (not authorized, revoked, over its limits). */
+  REFUSED: 8,
+  /** `mesh`, `meshd`: a Mesh service (or the service's database) cannot be reached. */
+  UNAVAILABLE: 9,
   /** The installation is broken (not built). */
   SOFTWARE: 70,
 } as const;
@@ -43,5 +47,9 @@ export function exitCodeFor(code: DareErrorCode): number {
     // file, a mirror in use or created with other keys).
     case 'NOT_FOUND': case 'CONFLICT':
       return EXIT.FAILURE;
+    case 'REFUSED':
+      return EXIT.REFUSED;
+    case 'UNAVAILABLE':
+      return EXIT.UNAVAILABLE;
   }
 }

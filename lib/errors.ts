@@ -51,13 +51,17 @@ export type DareErrorCode =
   /** A catalog entry or spool message with that identifier does not exist. */
   | 'NOT_FOUND'
   /** The operation conflicts with the current state (e.g. adding an identifier that exists). */
-  | 'CONFLICT';
+  | 'CONFLICT'
+  /** A Mesh service refused the request: not authorized, revoked, over a limit it enforces (exit 8). */
+  | 'REFUSED'
+  /** A Mesh service or its database cannot be reached, or answered in a way that is not the protocol (exit 9). */
+  | 'UNAVAILABLE';
 
 export const DARE_ERROR_CODES: readonly DareErrorCode[] = [
   'MALFORMED', 'UDF_INVALID', 'HEADER_MALFORMED', 'TRUNCATED', 'TRAILING_DATA', 'LIMIT_EXCEEDED',
   'UNSUPPORTED_ALGORITHM', 'KEY_INVALID', 'NO_MATCHING_KEY', 'MAC_INVALID', 'DIGEST_MISMATCH',
   'SIGNATURE_INVALID', 'MERKLE_MISMATCH', 'UNAUTHENTICATED', 'QUORUM_NOT_MET', 'PASSPHRASE_INVALID',
-  'MISMATCH', 'SEQUENCE_ORDER', 'OUTPUT_EXISTS', 'IO', 'NOT_FOUND', 'CONFLICT',
+  'MISMATCH', 'SEQUENCE_ORDER', 'OUTPUT_EXISTS', 'IO', 'NOT_FOUND', 'CONFLICT', 'REFUSED', 'UNAVAILABLE',
 ];
 
 /**

@@ -22,7 +22,7 @@ import { networkCommand } from './network.js';
 import { contactCommand } from './contact.js';
 
 /** Exit codes of `mesh`: dare's, and two for a Mesh service (used by the service commands). */
-export const MESH_EXIT = { ...EXIT, REFUSED: 8, UNREACHABLE: 9 } as const;
+
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type MeshCommand = CommandModule<any, any>;
