@@ -21,9 +21,6 @@ import { calendarCommand } from './calendar.js';
 import { networkCommand } from './network.js';
 import { contactCommand } from './contact.js';
 
-/** Exit codes of `mesh`: dare's, and two for a Mesh service (used by the service commands). */
-
-
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type MeshCommand = CommandModule<any, any>;
 
