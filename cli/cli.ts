@@ -15,12 +15,10 @@ import yargs from 'yargs';
 import type { Argv, MiddlewareFunction } from 'yargs';
 import { VERSION } from '../lib/index.js';
 import { UsageError } from './errors.js';
-import { EXIT } from './exit-codes.js';
-import { STDIO_TOKEN, ioError, type Io } from './io.js';
-import { guardTemporaries } from './interrupt.js';
-import { checkOptionValues, describeUsageFailure, unescapePositionals, escapeAfterDoubleDash } from './parsing.js';
+import type { Io } from './io.js';
+import { checkOptionValues, describeUsageFailure, unescapePositionals } from './parsing.js';
 import { checkStdio, positionalNames } from './stdio.js';
-import { report, isBrokenStdout } from './report.js';
+import { runProgram, type Program } from './shell.js';
 import { commands } from './commands/index.js';
 
 export function buildParser(argv: string[], io: Io): Argv {
@@ -53,42 +51,13 @@ export function buildParser(argv: string[], io: Io): Argv {
   return parser;
 }
 
+const DARE: Program = {
+  name: 'dare',
+  build: buildParser,
+  passphraseSources: '--passphrase-file, --passphrase-fd, --passphrase-command or DARE_PASSPHRASE',
+};
+
 /** Runs the CLI and resolves to the process exit code. */
-export async function run(argv: string[], io: Io): Promise<number> {
-  const debug = argv.includes('--debug');
-  const json = argv.includes('--json');
-  argv = escapeAfterDoubleDash(argv.map((a) => (a === '-' ? STDIO_TOKEN : a)));
-  // yargs reads `--passphrase=VALUE` as false and drops VALUE: say so instead of ignoring it.
-  const inline = argv.find((a) => /^--passphrase=/.test(a) && !/^--passphrase=(true|false)$/.test(a));
-  // A failed write to stdout (a full disk, a closed pipe) arrives as an 'error' event on the
-  // next tick: catch it, so that it is an I/O error (exit 6) and never an unhandled event.
-  let outputError: unknown;
-  const onOutputError = (e: unknown) => {
-    outputError ??= e;
-  };
-  io.stdout.on('error', onOutputError);
-  if (io.stderr.listenerCount('error') === 0) io.stderr.on('error', () => undefined);
-  const home = process.cwd();
-  if (io.cwd !== home) process.chdir(io.cwd);
-  const unguard = guardTemporaries(io);
-  let code: number;
-  try {
-    if (inline) throw new UsageError('--passphrase takes no value (a passphrase never goes on the command line): use --passphrase to be asked, --passphrase-file, --passphrase-fd, --passphrase-command or DARE_PASSPHRASE');
-    let helpText = '';
-    await buildParser(argv, io).parseAsync(argv, {}, (_err, _args, output) => {
-      helpText = output;
-    });
-    if (helpText) io.stdout.write(helpText.endsWith('\n') ? helpText : helpText + '\n');
-    code = EXIT.OK;
-  } catch (e) {
-    code = report(e, io, { debug, json });
-  } finally {
-    unguard();
-    if (io.cwd !== home) process.chdir(home);
-  }
-  await new Promise((resolve) => setImmediate(resolve));
-  io.stdout.off('error', onOutputError);
-  // A reader that went away (`dare list big.dare | head`) ends the command quietly, as cat does.
-  if (outputError !== undefined && code === EXIT.OK && !isBrokenStdout(outputError)) code = report(ioError(outputError, 'stdout'), io, { debug, json });
-  return code;
+export function run(argv: string[], io: Io): Promise<number> {
+  return runProgram(DARE, argv, io);
 }

@@ -7,11 +7,11 @@
  * @module
  */
 import yargs from 'yargs';
-import type { Argv, CommandModule } from 'yargs';
-import { isDareError } from '../../lib/index.js';
-import { HintedError, UsageError } from '../errors.js';
-import { EXIT, exitCodeFor } from '../exit-codes.js';
-import { STDIO_TOKEN, ioError, writeLine, type Io } from '../io.js';
+import type { Argv, CommandModule, MiddlewareFunction } from 'yargs';
+import { UsageError } from '../errors.js';
+import type { Io } from '../io.js';
+import { unescapePositionals } from '../parsing.js';
+import { runProgram, type Program } from '../shell.js';
 import { PASSPHRASE_ENV, globalOptions } from './context.js';
 import { deviceCommand } from './device.js';
 import { accountCommand } from './account.js';
@@ -56,6 +56,8 @@ export function buildParser(argv: string[], io: Io): Argv {
     .scriptName('mesh')
     .usage('mesh <group> <command> [options]\n\nYour personal Mathematical Mesh on this device: an account, its passwords, bookmarks, contacts, calendar and network settings, each catalog encrypted under its own key, and escrow of the whole account in Shamir shares.'))
     .option('debug', { type: 'boolean', description: 'Show stack traces of errors', global: true, hidden: true })
+    .parserConfiguration({ 'greedy-arrays': false })
+    .middleware(((a: Record<string, unknown>) => unescapePositionals(a)) as unknown as MiddlewareFunction, true)
     .strict()
     .demandCommand(1, 'a command group is required')
     .recommendCommands()
@@ -63,7 +65,7 @@ export function buildParser(argv: string[], io: Io): Argv {
     .alias('h', 'help')
     .version(false)
     .exitProcess(false)
-    .wrap(Math.min(110, process.stdout.columns ?? 110))
+    .wrap(Math.min(110, io.columns ?? 110))
     .epilogue(EPILOGUE)
     .fail((msg, err) => {
       throw err ?? new UsageError(msg);
@@ -75,56 +77,20 @@ export function buildParser(argv: string[], io: Io): Argv {
   return parser;
 }
 
-/** Runs `mesh ARGV` and resolves to the exit code. */
-export async function run(argv: string[], io: Io): Promise<number> {
-  const debug = argv.includes('--debug');
-  argv = argv.map((a) => (a === '-' ? STDIO_TOKEN : a));
-  const inline = argv.find((a) => /^--passphrase=/.test(a) && !/^--passphrase=(true|false)$/.test(a));
-  let outputError: unknown;
-  const onOutputError = (e: unknown) => {
-    outputError ??= e;
-  };
-  io.stdout.on('error', onOutputError);
-  if (io.stderr.listenerCount('error') === 0) io.stderr.on('error', () => undefined);
-  let code: number;
-  try {
-    if (inline) throw new UsageError(`--passphrase takes no value (a passphrase never goes on the command line): use --passphrase to be asked, --passphrase-file, --passphrase-fd, --passphrase-command or ${PASSPHRASE_ENV}`);
+const MESH: Program = {
+  name: 'mesh',
+  build: buildParser,
+  passphraseSources: `--passphrase-file, --passphrase-fd, --passphrase-command or ${PASSPHRASE_ENV}`,
+  refuse(argv) {
     if (argv.some((a) => /^--password(=|$)/.test(a))) throw new UsageError('a password never goes on the command line: use --password-file FILE, stdin, or the prompt');
-    let helpText = '';
-    await buildParser(argv, io).parseAsync(argv, {}, (_err, _args, output) => {
-      helpText = output;
-    });
-    if (helpText) io.stdout.write(helpText.endsWith('\n') ? helpText : helpText + '\n');
-    code = EXIT.OK;
-  } catch (e) {
-    code = report(e, io, debug);
-  }
-  await new Promise((resolve) => setImmediate(resolve));
-  io.stdout.off('error', onOutputError);
-  if (outputError !== undefined && code === EXIT.OK) code = report(ioError(outputError, 'stdout'), io, debug);
-  return code;
-}
+  },
+  hint(e) {
+    if (e.code === 'PASSPHRASE_INVALID' && /protected/.test(e.message)) return `give --passphrase-file F, --passphrase-fd N, --passphrase-command CMD, --passphrase or ${PASSPHRASE_ENV}`;
+    return undefined;
+  },
+};
 
-function report(e: unknown, io: Io, debug: boolean): number {
-  const say = (kind: string, text: string) => writeLine(io.stderr, `mesh: ${kind}: ${text.trim().replace(/\s*\n\s*/g, ' ')}`);
-  if (debug && e instanceof Error && e.stack) io.stderr.write(e.stack + '\n');
-  if (e instanceof UsageError || (e instanceof Error && e.name === 'YError')) {
-    say('error', e.message);
-    say('hint', 'see `mesh --help`');
-    return EXIT.USAGE;
-  }
-  if (isDareError(e)) {
-    say('error', e.message);
-    if (e instanceof HintedError) say('hint', e.hint);
-    else if (e.code === 'PASSPHRASE_INVALID' && /protected/.test(e.message)) say('hint', `give --passphrase-file F, --passphrase-fd N, --passphrase-command CMD, --passphrase or ${PASSPHRASE_ENV}`);
-    return exitCodeFor(e.code);
-  }
-  // Misuse of the library by a command line value (an out-of-range number, say) is a usage error.
-  if (e instanceof RangeError) {
-    say('error', e.message);
-    return EXIT.USAGE;
-  }
-  say('error', e instanceof Error ? e.message : String(e));
-  if (!debug) say('hint', 'this is a bug in mesh; rerun with --debug and report the trace');
-  return EXIT.FAILURE;
+/** Runs `mesh ARGV` and resolves to the exit code. */
+export function run(argv: string[], io: Io): Promise<number> {
+  return runProgram(MESH, argv, io);
 }
