@@ -6,10 +6,7 @@
  * @module
  */
 import type { RecipientKey, SigningKey, VerificationKey, DecryptionKey } from '../lib/index.js';
-import { DareError, type SignatureCheck } from '../lib/index.js';
-import { SequenceReader } from '../lib/sequence/reader.js';
-import { verifySequence } from '../lib/sequence/verify.js';
-import type { SequencePolicy } from '../lib/sequence/policy.js';
+import { DareError, SequenceReader, verifySequence, type SequencePolicy, type SignatureCheck } from '../lib/index.js';
 import { decodeCheckpoint, decodeEntry, FolderState, type Checkpoint, type Entry } from './entries.js';
 
 export const JOURNAL_FILE = 'journal.dares';

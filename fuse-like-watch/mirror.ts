@@ -15,10 +15,7 @@
  */
 import { promises as fs, type BigIntStats } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { DareError, generateSecret, type RecipientKey } from '../lib/index.js';
-import { SequenceWriter } from '../lib/sequence/writer.js';
-import { SequenceReader } from '../lib/sequence/reader.js';
-import { acquireLock, lockPathOf } from '../lib/platform/lock.js';
+import { DareError, SequenceReader, SequenceWriter, acquireLock, generateSecret, lockPathOf, type RecipientKey } from '../lib/index.js';
 import { excluder, type Excluder } from './exclude.js';
 import { encodeEntry, FolderState, JOURNAL_VERSION, type Entry, type FileRecord } from './entries.js';
 import { errno, fsError, isInside, lstatOrNone, syncDir, syncFile, under, walk } from './fsutil.js';

@@ -82,7 +82,7 @@ export { parseKeyData, isKeyData } from './keys/keydata.js';
 export type { KeyData, KeyDataCurve } from './keys/keydata.js';
 // Private state on this host (lib/platform): the one-writer lock, small private files replaced
 // atomically, and private folders (what the Mesh home, lib/mesh/home, is made of).
-export { acquireLock } from './platform/lock.js';
+export { acquireLock, lockPathOf } from './platform/lock.js';
 export type { WriteLock } from './platform/lock.js';
 export { readPrivateFile, writePrivateFile } from './platform/private-file.js';
 export {

@@ -31,7 +31,7 @@ import type { JsonObject, JsonValue } from '../encoding/value.js';
 import { concatBytes, equalBytes, utf8 } from '../internal/bytes.js';
 import { keyFingerprint, parseUdf, udfMatches } from '../udf/index.js';
 import type { DecryptionKey, RecipientKey } from '../keys/types.js';
-import { envelopePayload, readEnvelopeEnd, readEnvelopeHead, type EnvelopeHead } from '../inspect.js';
+import { envelopePayload, readEnvelopeEnd, readEnvelopeHead, type EnvelopeHead } from './head.js';
 import { decodeEds, splitEds } from './eds.js';
 import { deriveItemKeys, type ItemKeys } from './keyschedule.js';
 import { unwrapMaster, wrapForRecipient } from './recipients.js';
