@@ -14,7 +14,7 @@ import { SequenceReader } from '../sequence/reader.js';
 import { FileReader } from '../platform/file.js';
 import type { RandomAccessReader } from '../encoding/jbcd.js';
 import { ArchiveReader, ArchiveWriter, addPath, addTar, archiveToTar, copyArchive, extractArchive, checkEntryPath } from './index.js';
-import { readFileExactly } from './walk.js';
+import { readFileExactly } from '../platform/tree.js';
 import { craftArchive } from './craft.test-util.js';
 import { errorCode as code } from '../internal/error-code.test-util.js';
 

@@ -7,8 +7,6 @@
  * as it was.
  * @module
  */
-import { chmod, link, rename, stat, truncate, unlink } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import { DareError } from '../errors.js';
 import type { RecipientKey, SigningKey, VerificationKey } from '../keys/types.js';
 import { masterKeyId } from '../envelope/keyschedule.js';
@@ -16,7 +14,8 @@ import { acquireLock, lockPathOf, type WriteLock } from '../platform/lock.js';
 import { getBackend } from '../crypto/backend-select.js';
 import { equalBytes } from '../internal/bytes.js';
 import type { BackupManifest } from './manifest.js';
-import { discardTemp, removeStaleTemporaries, tempPathFor, trackTemp, umasked, untrackTemp } from '../platform/temp-file.js';
+import { discardTemp, placeTempWithMode, removeStaleTemporaries, tempPathFor, trackTemp } from '../platform/temp-file.js';
+import { fileSize, folderOf, pathKind, truncateFile } from '../platform/directory.js';
 import { SequenceWriter } from '../sequence/writer.js';
 import { SequenceReader } from '../sequence/reader.js';
 import type { SequencePolicy } from '../sequence/policy.js';
@@ -123,25 +122,6 @@ function sameMeta(a: EntryMeta, b: EntryMeta): boolean {
   return a.kind === b.kind && a.size === b.size && a.mode === b.mode && a.modified === b.modified && a.target === b.target;
 }
 
-/** Renames `from` to `to`; without force only when nothing is at `to` (link() fails with EEXIST). */
-export async function placeFile(from: string, to: string, force: boolean): Promise<void> {
-  if (force) {
-    await rename(from, to);
-    return;
-  }
-  try {
-    await link(from, to);
-    await unlink(from);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new DareError('OUTPUT_EXISTS', `${to}: already exists (use --force to overwrite)`, { cause: e });
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV' && code !== 'EMLINK') throw e;
-    // No hard links on this file system: check, then rename.
-    if (await stat(to).then(() => true, () => false)) throw new DareError('OUTPUT_EXISTS', `${to}: already exists (use --force to overwrite)`);
-    await rename(from, to);
-  }
-}
-
 function fsError(e: unknown, path: string): unknown {
   if (e instanceof DareError || !(e instanceof Error) || !('code' in e)) return e;
   return new DareError('IO', `${path}: ${e.message}`, { cause: e });
@@ -181,14 +161,14 @@ export class ArchiveWriter {
 
   /** Starts a new archive at `path` (written under a temporary name until finish()). */
   static async create(path: string, options: ArchiveCreateOptions = {}): Promise<ArchiveWriter> {
-    if (!options.force && (await stat(path).then(() => true, () => false))) {
+    if (!options.force && (await pathKind(path).catch(() => 'other')) !== undefined) {
       throw new DareError('OUTPUT_EXISTS', `${path}: already exists (use --force to overwrite)`);
     }
     const lock = acquireLock(lockPathOf(path), path);
     try {
       // A temporary as lib/platform/temp-file.ts names them (0600, removed on a signal, and
       // what a killed run left here is removed first).
-      removeStaleTemporaries(dirname(resolve(path)));
+      removeStaleTemporaries(folderOf(path));
       const file = tempPathFor(path);
       trackTemp(file);
       let seq: SequenceWriter;
@@ -418,9 +398,11 @@ export class ArchiveWriter {
       }
       await this.sequence.close();
       if (this.temp) {
-        await chmod(this.temp.file, umasked(0o644));
-        await placeFile(this.temp.file, this.path, this.temp.force).catch((e: unknown) => { throw fsError(e, this.path); });
-        untrackTemp(this.temp.file);
+        try {
+          placeTempWithMode(this.temp.file, this.path, this.temp.force, 0o644);
+        } catch (e) {
+          throw fsError(e, this.path);
+        }
       }
       // After the archive is synced: a crash before this leaves a manifest of an older state (sent again next time).
       const end = apex ?? this.sequence.startApex;
@@ -451,7 +433,7 @@ export class ArchiveWriter {
   private async cleanup(): Promise<void> {
     await this.sequence.close().catch(() => undefined);
     if (this.temp) discardTemp(this.temp.file);
-    else await truncate(this.path, this.startSize).catch(() => undefined);
+    else await truncateFile(this.path, this.startSize).catch(() => undefined);
   }
 
   private open(): void {
@@ -462,10 +444,10 @@ export class ArchiveWriter {
 /** The archive's length as a session starts (abort() cuts back to it); the writer is closed on failure. */
 async function startSize(path: string, seq: SequenceWriter): Promise<number> {
   try {
-    return (await stat(path)).size;
+    return await fileSize(path);
   } catch (e) {
     await seq.close();
-    throw fsError(e, path);
+    throw e;
   }
 }
 

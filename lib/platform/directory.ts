@@ -7,19 +7,10 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, lstat, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { chmod, lstat, mkdir, open, readdir, rename, rm, stat, truncate } from 'node:fs/promises';
+import { dirname, resolve as resolvePath } from 'node:path';
 import { DareError } from '../errors.js';
-
-function ioError(e: unknown, path: string): DareError {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  const why = code === 'ENOENT' ? 'no such file or directory'
-    : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
-      : code === 'ENOSPC' ? 'no space left on device'
-        : code === 'ENOTDIR' ? 'not a directory'
-          : e instanceof Error ? e.message : String(e);
-  return new DareError(code === 'EEXIST' ? 'OUTPUT_EXISTS' : 'IO', `${path}: ${why}`, { cause: e });
-}
+import { fileError as ioError } from './fs-error.js';
 
 /** What is at a path: 'file', 'directory', 'other', or undefined for nothing (a link is not followed). */
 export async function pathKind(path: string): Promise<'file' | 'directory' | 'other' | undefined> {
@@ -129,4 +120,18 @@ export function temporaryName(path: string, suffix = 'tmp'): string {
   const dir = slash < 0 ? '.' : path.slice(0, slash) || '/';
   const name = path.slice(slash + 1).slice(0, 100);
   return `${dir === '/' ? '' : dir}/.${name}.${randomBytes(6).toString('hex')}.${suffix}`;
+}
+
+/** Cuts the file at `path` back to `size` bytes. */
+export async function truncateFile(path: string, size: number): Promise<void> {
+  try {
+    await truncate(path, size);
+  } catch (e) {
+    throw ioError(e, path);
+  }
+}
+
+/** The folder that holds `path` (absolute). */
+export function folderOf(path: string): string {
+  return dirname(resolvePath(path));
 }

@@ -13,7 +13,7 @@
  * {@link removeStaleTemporaries} deletes those of processes of this host that no longer run.
  * @module
  */
-import { closeSync, constants, linkSync, lstatSync, openSync, readdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
+import { chmodSync, closeSync, constants, linkSync, lstatSync, openSync, readdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -187,4 +187,13 @@ export function placeTempSync(temp: string, target: string, force: boolean): voi
     unlinkSync(temp);
   }
   untrackTemp(temp);
+}
+
+/**
+ * Places a finished, closed temporary at `target` (see placeTempSync), then gives it `mode`
+ * (before the umask): the temporary stays 0600 until it has its name.
+ */
+export function placeTempWithMode(temp: string, target: string, force: boolean, mode: number): void {
+  placeTempSync(temp, target, force);
+  chmodSync(target, umasked(mode));
 }
