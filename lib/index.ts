@@ -49,6 +49,12 @@ export type { VerifyReport as SequenceVerifyReport, VerifyOptions as SequenceVer
 export { SEQUENCE_TYPES, DIGEST_SCHEME } from './sequence/format.js';
 export type { SequenceType } from './sequence/format.js';
 export type { SequencePolicy } from './sequence/policy.js';
+// Replicas (lib/sequence/replica*.ts, issue 15): a keyless check of frames received from elsewhere,
+// appended verbatim; heads, cutting back and raw frames for a service's Download.
+export { checkFrames, headOfFrames, encodeReplicaState, decodeReplicaState, EMPTY_REPLICA } from './sequence/replica.js';
+export type { ReplicaState, ReplicaType, CheckedFrames } from './sequence/replica.js';
+export { readReplicaState, sequenceHead, appendFrames, cutSequence, readFrames } from './sequence/replica-file.js';
+export type { ReplicaWriteOptions, ReplicaFileState, RawReadLimits, RawFrames } from './sequence/replica-file.js';
 export { MerkleFrontier, merkleRoot, inclusionProof, verifyInclusion, assertInclusion, consistencyProof, verifyConsistency, assertConsistency } from './sequence/merkle.js';
 // Checkpoints (docs/FORMAT.md §8): a recorded signed state; a later file must extend it.
 export { makeCheckpoint, checkCheckpoint, checkExtends, encodeCheckpoint, parseCheckpoint, MAX_CHECKPOINT_BYTES } from './sequence/checkpoint.js';

@@ -440,8 +440,13 @@ export class SequenceWriter {
   }
 }
 
-/** What a writer needs from an existing file to continue it. */
-async function loadState(r: RandomAccessReader) {
+/**
+ * What a writer needs from an existing file to continue it (also what a replica's head is
+ * read from, replica.ts): the type, policy, first and last intact frames, the torn bytes
+ * after them, the Merkle frontier (checked against the last TreeDigest and frame 0) or the
+ * chain, and the positions of the frontier frames.
+ */
+export async function loadState(r: RandomAccessReader) {
   const first = await readFrameView(r, 0);
   const info = first.header.sequenceInfo;
   const type = info?.containerType as SequenceType | undefined;
