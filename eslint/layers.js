@@ -24,7 +24,6 @@ export const LAYERS = [
   ['lib/envelope'],
   ['lib/sequence'],
   ['lib/store', 'lib/archive', 'lib/log'],
-  ['lib/catalog', 'lib/spool'],
   ['lib/inspect.ts'],
   ['lib/index.ts'],
   ['lib/mesh'],
@@ -32,7 +31,7 @@ export const LAYERS = [
 
 /** Area doors the edges may import (besides lib/index.ts). */
 export const DOORS = ['lib/udf/index.ts', 'lib/archive/index.ts', 'lib/log/index.ts', 'lib/store/index.ts',
-  'lib/catalog/index.ts', 'lib/spool/index.ts', 'lib/mesh/index.ts'];
+  'lib/mesh/index.ts'];
 
 /** Imports that break the rule today and that the layering task removes; never add to this list. */
 export const KNOWN = new Set([
@@ -43,7 +42,6 @@ export const KNOWN = new Set([
   'lib/archive/tar.ts -> node:events',
   'lib/archive/tar.ts -> node:stream',
   'lib/archive/tar.ts -> node:stream/promises',
-  'lib/catalog/catalog.ts -> node:fs/promises',
   'lib/platform/file.ts -> ../encoding/jbcd.js',
   'lib/platform/node.ts -> ../crypto/backend.js',
   'lib/platform/threads.ts -> ../sequence/reader.js',
@@ -51,9 +49,6 @@ export const KNOWN = new Set([
   'lib/platform/verify-worker.ts -> ../crypto/backend-select.js',
   'lib/platform/verify-worker.ts -> ../sequence/reader.js',
   'lib/platform/verify-worker.ts -> ../sequence/verify.js',
-  'lib/spool/spool.ts -> ../catalog/meta.js',
-  'lib/spool/spool.ts -> ../catalog/store.js',
-  'lib/spool/spool.ts -> node:fs/promises',
 ]);
 
 function unitOf(file) {

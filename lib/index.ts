@@ -63,9 +63,8 @@ export type { WriterTrust, TrustReport } from './sequence/trust.js';
 export { Base64urlEncoder, Base64urlDecoder } from './encoding/base64url.js';
 // Logs (docs/FORMAT.md §10): encrypted, signed append-only Merkle logs and inclusion proofs.
 export * from './log/index.js';
-// Catalogs and spools (lib/catalog, lib/spool)
-export * from './catalog/index.js';
-export * from './spool/index.js';
+// Catalogs and spools (lib/store)
+export * from './store/index.js';
 // Archives (lib/archive, docs/FORMAT.md §9): files in a Merkle sequence with a signed index.
 export { ArchiveWriter, ArchiveReader, BackupManifest, addPath, addTar, archiveToTar, copyArchive, extractArchive, checkEntryPath, ARCHIVE_TYPE } from './archive/index.js';
 export type {

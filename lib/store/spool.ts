@@ -11,10 +11,10 @@
  * bytes are read from the file on demand.
  * @module
  */
-import { unlink } from 'node:fs/promises';
 import { DareError } from '../errors.js';
-import { checkId, isName, type StoreMeta } from '../catalog/meta.js';
-import { Store, type StoreCreateOptions, type StoreFrame, type StoreOpenOptions } from '../catalog/store.js';
+import { removePath } from '../platform/directory.js';
+import { checkId, isName, type StoreMeta } from './meta.js';
+import { Store, type StoreCreateOptions, type StoreFrame, type StoreOpenOptions } from './store.js';
 
 /** Content type of frame 0 of a spool. */
 export const SPOOL_CONTENT_TYPE = 'application/mmm-spool';
@@ -329,7 +329,7 @@ export class Spool {
       await copy.close();
     } catch (e) {
       await copy.close().catch(() => undefined);
-      await unlink(path).catch(() => undefined);
+      await removePath(path).catch(() => undefined);
       throw e;
     }
   }

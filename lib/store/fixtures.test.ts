@@ -12,7 +12,7 @@ import { SequenceReader } from '../sequence/reader.js';
 import { verifySequence } from '../sequence/verify.js';
 import { Catalog } from './catalog.js';
 import { JsonCatalog, JSON_VALUE_CODEC } from './json-catalog.js';
-import { Spool } from '../spool/spool.js';
+import { Spool } from './spool.js';
 
 const at = (name: string) => fileURLToPath(new URL(`../../fixtures/catalog/${name}`, import.meta.url));
 const expected = JSON.parse(readFileSync(at('expected.json'), 'utf8')) as {

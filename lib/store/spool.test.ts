@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { generateKeySet, publicKeySet } from '../keys/keyset.js';
 import { fromUtf8, utf8 } from '../internal/bytes.js';
 import { SequenceWriter } from '../sequence/writer.js';
-import { Catalog } from '../catalog/catalog.js';
+import { Catalog } from './catalog.js';
 import { Spool, SPOOL_CONTENT_TYPE, SPOOL_STATUSES } from './spool.js';
 import { errorCode as code } from '../internal/error-code.test-util.js';
 

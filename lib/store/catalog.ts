@@ -11,7 +11,7 @@
  * @module
  */
 import { DareError } from '../errors.js';
-import { unlink } from 'node:fs/promises';
+import { removePath } from '../platform/directory.js';
 import { checkId, type StoreMeta } from './meta.js';
 import { Store, type StoreCreateOptions, type StoreFrame, type StoreOpenOptions } from './store.js';
 
@@ -309,7 +309,7 @@ export class Catalog {
       await copy.close();
     } catch (e) {
       await copy.close().catch(() => undefined);
-      await unlink(path).catch(() => undefined);
+      await removePath(path).catch(() => undefined);
       throw e;
     }
   }

@@ -10,7 +10,7 @@ import { SequenceReader } from '../sequence/reader.js';
 import { verifySequence } from '../sequence/verify.js';
 import type { ContentMeta } from '../envelope/content-meta.js';
 import { Catalog, CATALOG_CONTENT_TYPE } from './catalog.js';
-import { Spool } from '../spool/spool.js';
+import { Spool } from './spool.js';
 import { errorCode as code } from '../internal/error-code.test-util.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dare-cat-'));
