@@ -42,7 +42,6 @@ export const KNOWN = new Set([
   'lib/archive/tar.ts -> node:events',
   'lib/archive/tar.ts -> node:stream',
   'lib/archive/tar.ts -> node:stream/promises',
-  'lib/platform/file.ts -> ../encoding/jbcd.js',
   'lib/platform/node.ts -> ../crypto/backend.js',
   'lib/platform/threads.ts -> ../sequence/reader.js',
   'lib/platform/threads.ts -> ../sequence/verify.js',

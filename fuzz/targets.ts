@@ -23,7 +23,7 @@ import { JsonBStreamReader } from '../lib/encoding/jsonb-stream.js';
 import { decodeJson } from '../lib/encoding/json.js';
 import { base32Decode } from '../lib/encoding/base32.js';
 import { base64urlDecode } from '../lib/encoding/base64url.js';
-import { MemoryReader } from '../lib/encoding/jbcd.js';
+import { MemoryReader } from '../lib/internal/random-access.js';
 import { SequenceWriter } from '../lib/sequence/writer.js';
 import { SequenceReader, type SequenceReadOptions } from '../lib/sequence/reader.js';
 import { verifySequence } from '../lib/sequence/verify.js';

@@ -11,7 +11,7 @@ import { DareError } from './errors.js';
 import { isWhitespace } from './encoding/jsonb-head.js';
 import { collectBytes, fromUtf8 } from './internal/bytes.js';
 import { keyFingerprint } from './udf/index.js';
-import type { RandomAccessReader } from './encoding/jbcd.js';
+import type { RandomAccessReader } from './internal/random-access.js';
 import { FileReader } from './platform/file.js';
 import { decodeContentMeta, type ContentMeta } from './envelope/content-meta.js';
 import { decodeEds } from './envelope/eds.js';

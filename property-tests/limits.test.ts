@@ -17,7 +17,8 @@ import { arrayEnd, arrayStart, binaryChunkHeader, encodeJsonB } from '../lib/enc
 import { concatBytes } from '../lib/internal/bytes.js';
 import { MAX_ANNOTATIONS, MAX_RECIPIENTS, MAX_SIGNATURES } from '../lib/envelope/schema.js';
 import type { JsonObject, JsonValue } from '../lib/encoding/value.js';
-import { encodeFrame, frameHeader, frameTrailer, MemoryReader, recordHeader } from '../lib/encoding/jbcd.js';
+import { encodeFrame, frameHeader, frameTrailer, recordHeader } from '../lib/encoding/jbcd.js';
+import { MemoryReader } from '../lib/internal/random-access.js';
 import { SequenceReader, SequenceWriter, verifySequence, DIGEST_SCHEME } from '../lib/index.js';
 import type { SequenceReadOptions } from '../lib/sequence/reader.js';
 import { previousFrame } from '../lib/sequence/positions.js';

@@ -16,7 +16,7 @@ import { base64urlEncode } from '../lib/encoding/base64url.js';
 import type { JsonObject, JsonValue } from '../lib/encoding/value.js';
 import { SequenceReader, SequenceWriter, verifySequence } from '../lib/index.js';
 import type { SequenceReadOptions } from '../lib/sequence/reader.js';
-import { MemoryReader } from '../lib/encoding/jbcd.js';
+import { MemoryReader } from '../lib/internal/random-access.js';
 
 async function codeOf(f: () => Promise<unknown>): Promise<string> {
   try {

@@ -19,7 +19,7 @@ import {
   APEX_PURPOSE, ENVELOPE_PURPOSE, SequenceWriter, checkApexSignatures, decodeEnvelopeBytes, encodeEnvelopeBytes, type KeySet,
 } from '../lib/index.js';
 import { DareError } from '../lib/errors.js';
-import { MemoryReader } from '../lib/encoding/jbcd.js';
+import { MemoryReader } from '../lib/internal/random-access.js';
 import { encodeContentMeta } from '../lib/envelope/content-meta.js';
 import { encodeEds } from '../lib/envelope/eds.js';
 import { envelopeClaim, checkSignatures } from '../lib/envelope/signatures.js';

@@ -12,7 +12,7 @@ import { toHex } from '../internal/bytes.js';
 import { verifySequence } from '../sequence/verify.js';
 import { SequenceReader } from '../sequence/reader.js';
 import { FileReader } from '../platform/file.js';
-import type { RandomAccessReader } from '../encoding/jbcd.js';
+import type { RandomAccessReader } from '../internal/random-access.js';
 import { ArchiveReader, ArchiveWriter, addPath, addTar, archiveToTar, copyArchive, extractArchive, checkEntryPath } from './index.js';
 import { readFileExactly } from '../platform/tree.js';
 import { craftArchive } from './craft.test-util.js';

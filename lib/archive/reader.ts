@@ -18,7 +18,7 @@
  */
 import { DareError } from '../errors.js';
 import { collectBytes, equalBytes } from '../internal/bytes.js';
-import type { RandomAccessReader } from '../encoding/jbcd.js';
+import type { RandomAccessReader } from '../internal/random-access.js';
 import type { SignatureCheck } from '../envelope/signatures.js';
 import type { VerificationKey } from '../keys/types.js';
 import { SequenceReader, type OpenedFrame, type SequenceReadOptions } from '../sequence/reader.js';

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryReader } from '../encoding/jbcd.js';
+import { MemoryReader } from '../internal/random-access.js';
 import { generateKeySet, publicKeySet } from '../keys/keyset.js';
 import { errorCode } from '../internal/error-code.test-util.js';
 import { ArchiveReader } from './reader.js';

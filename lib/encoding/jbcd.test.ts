@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DareError } from '../errors.js';
 import { concatBytes, fromHex, toHex } from '../internal/bytes.js';
+import { MemoryReader } from '../internal/random-access.js';
 import {
-  MemoryReader, encodeFrame, frameHeader, frameSize, frameTrailer, previousFrameStart, readFrame,
+  encodeFrame, frameHeader, frameSize, frameTrailer, previousFrameStart, readFrame,
   readRecord, recordHeader, recordSize,
 } from './jbcd.js';
 

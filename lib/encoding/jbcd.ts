@@ -19,33 +19,10 @@
  */
 import { DareError } from '../errors.js';
 import { lengthCode, putUint } from './jsonb-writer.js';
+import type { RandomAccessReader } from '../internal/random-access.js';
 
 export const RECORD_TAG = 0xf0;
 export const FRAME_TAG = 0xf4;
-
-/** Random access to a byte source (a file, a buffer). */
-export interface RandomAccessReader {
-  size(): Promise<number>;
-  /** Exactly `length` bytes at `position`, or fewer only at the end of the source. */
-  read(position: number, length: number): Promise<Uint8Array>;
-}
-
-/** An in-memory {@link RandomAccessReader}; reads return views, not copies. */
-export class MemoryReader implements RandomAccessReader {
-  readonly bytes: Uint8Array;
-  constructor(bytes: Uint8Array) {
-    this.bytes = bytes;
-  }
-  async size(): Promise<number> {
-    return this.bytes.length;
-  }
-  async read(position: number, length: number): Promise<Uint8Array> {
-    if (!Number.isSafeInteger(position) || !Number.isSafeInteger(length) || position < 0 || length < 0) {
-      throw new RangeError('read position and length must be non-negative integers');
-    }
-    return this.bytes.subarray(position, Math.min(this.bytes.length, position + length));
-  }
-}
 
 function checkLength(n: number): void {
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`length must be a non-negative safe integer, got ${n}`);

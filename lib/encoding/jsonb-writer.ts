@@ -16,7 +16,7 @@
  * @module
  */
 import { type JsonValue, utf8Length } from './value.js';
-import { allocBytes } from '../platform/pool.js';
+import { allocBytes } from '../internal/pool.js';
 
 /** Tag bytes of draft-hallambaker-jsonbcd-21 Tables 1 to 4 (base codes; add k for the length width). */
 export const JSONB = {

@@ -11,7 +11,7 @@ import { getBackend } from '../crypto/backend-select.js';
 import { binaryChunkHeader } from '../encoding/jsonb-writer.js';
 import { decodeJsonB } from '../encoding/jsonb-reader.js';
 import { concatBytes, equalBytes } from '../internal/bytes.js';
-import { allocBytes } from '../platform/pool.js';
+import { allocBytes } from '../internal/pool.js';
 import { deriveItemKeys, edsSalt } from './keyschedule.js';
 
 /** Context for encrypted EDS: the master key and the header Salt. */

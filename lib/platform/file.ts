@@ -7,7 +7,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { DareError } from '../errors.js';
-import type { RandomAccessReader } from '../encoding/jbcd.js';
+import type { RandomAccessReader } from '../internal/random-access.js';
 
 const BLOCK = 64 * 1024;
 

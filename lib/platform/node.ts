@@ -19,7 +19,7 @@ import {
 } from '../crypto/backend.js';
 import type { HashAlgorithm, Hasher, HmacAlgorithm, ScryptInput, StreamCipher, SymmetricBackend } from '../crypto/backend.js';
 import { aBytes } from '../internal/bytes.js';
-import { allocBytes, copyBytes } from './pool.js';
+import { allocBytes, copyBytes } from '../internal/pool.js';
 
 /** RFC 3394 §2.2.3.1 default initial value A6A6A6A6A6A6A6A6. */
 const KW_DEFAULT_IV = new Uint8Array([0xa6, 0xa6, 0xa6, 0xa6, 0xa6, 0xa6, 0xa6, 0xa6]);

@@ -51,7 +51,7 @@ export function frameDigest(headerRecord: Uint8Array, payloadDigest: Uint8Array)
   const b = getBackend();
   const h = b.hash('sha512', headerRecord);
   if (h.length !== 64 || payloadDigest.length !== 64) return b.hash('sha512', concatBytes(h, payloadDigest));
-  // One module scratch, not a fresh 128-byte array per frame (see platform/pool.ts).
+  // One module scratch, not a fresh 128-byte array per frame (see internal/pool.ts).
   fdScratch.set(h, 0);
   fdScratch.set(payloadDigest, 64);
   return b.hash('sha512', fdScratch);

@@ -7,10 +7,11 @@
  */
 import { DareError } from '../errors.js';
 import { decodeJsonB } from '../encoding/jsonb-reader.js';
-import { previousFrameStart, readFrame, readRecord, type RandomAccessReader, type RecordInfo } from '../encoding/jbcd.js';
+import { previousFrameStart, readFrame, readRecord, type RecordInfo } from '../encoding/jbcd.js';
+import { type RandomAccessReader } from '../internal/random-access.js';
 import { parseHeader, parseTrailer, type DareHeader, type DareTrailer } from '../envelope/schema.js';
 import { previousFrame } from './positions.js';
-import { copyBytes } from '../platform/pool.js';
+import { copyBytes } from '../internal/pool.js';
 
 /** A frame as found in the file: where it is, its header and trailer. */
 export interface FrameView {

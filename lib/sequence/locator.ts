@@ -6,7 +6,7 @@
  * @module
  */
 import { DareError } from '../errors.js';
-import type { RandomAccessReader } from '../encoding/jbcd.js';
+import type { RandomAccessReader } from '../internal/random-access.js';
 import { frameDigest } from './format.js';
 import { seekFrame, type FrameView } from './frames.js';
 import { leafHash, nodeHash, DIGEST_LENGTH } from './merkle.js';

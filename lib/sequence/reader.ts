@@ -8,7 +8,7 @@
 import { DareError } from '../errors.js';
 import { getBackend } from '../crypto/backend-select.js';
 import { decodeJsonB } from '../encoding/jsonb-reader.js';
-import type { RandomAccessReader } from '../encoding/jbcd.js';
+import type { RandomAccessReader } from '../internal/random-access.js';
 import { collectBytes, equalBytes } from '../internal/bytes.js';
 import { FileReader } from '../platform/file.js';
 import type { VerificationKey } from '../keys/types.js';

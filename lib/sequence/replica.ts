@@ -18,7 +18,7 @@
  */
 import { DareError } from '../errors.js';
 import { getBackend } from '../crypto/backend-select.js';
-import type { RandomAccessReader } from '../encoding/jbcd.js';
+import type { RandomAccessReader } from '../internal/random-access.js';
 import { equalBytes } from '../internal/bytes.js';
 import { frameDigest, DIGEST_SCHEME, type SequenceType } from './format.js';
 import { readFrameView, type FrameView } from './frames.js';

@@ -6,7 +6,8 @@
  * the tree does not change).
  * @module
  */
-import { encodeFrame, MemoryReader, readFrame, readRecord } from '../encoding/jbcd.js';
+import { encodeFrame, readFrame, readRecord } from '../encoding/jbcd.js';
+import { MemoryReader } from '../internal/random-access.js';
 import { concatBytes } from '../internal/bytes.js';
 import type { SignatureEntry } from '../envelope/schema.js';
 import { encodeTrailerRecord, frameDigest } from './format.js';

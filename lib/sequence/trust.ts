@@ -19,7 +19,8 @@
  */
 import { DareError } from '../errors.js';
 import { equalBytes } from '../internal/bytes.js';
-import { previousFrameStart, type RandomAccessReader } from '../encoding/jbcd.js';
+import { previousFrameStart } from '../encoding/jbcd.js';
+import { type RandomAccessReader } from '../internal/random-access.js';
 import type { RecipientKey, VerificationKey } from '../keys/types.js';
 import { isAgreementIdentity, type DecryptionKeyLike } from '../keys/identity.js';
 import { agreementPublicKey } from '../crypto/agreement.js';

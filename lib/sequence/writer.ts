@@ -13,7 +13,8 @@
  */
 import { DareError } from '../errors.js';
 import { getBackend } from '../crypto/backend-select.js';
-import { frameHeader, frameTrailer, recordHeader, recordSize, type RandomAccessReader } from '../encoding/jbcd.js';
+import { frameHeader, frameTrailer, recordHeader, recordSize } from '../encoding/jbcd.js';
+import { type RandomAccessReader } from '../internal/random-access.js';
 import { FileAppender, FileReader } from '../platform/file.js';
 import { acquireLock, lockPathOf, type WriteLock } from '../platform/lock.js';
 import { equalBytes } from '../internal/bytes.js';
