@@ -25,7 +25,7 @@ export const LAYERS = [
   ['lib/sequence'],
   ['lib/store', 'lib/archive', 'lib/log'],
   ['lib/inspect.ts'],
-  ['lib/index.ts'],
+  ['lib/index.ts', 'lib/public.ts'],
   ['lib/mesh'],
 ];
 
