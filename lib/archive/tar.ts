@@ -11,11 +11,9 @@
  * FIFOs). Nothing is renamed or dropped silently.
  * @module
  */
-import { once } from 'node:events';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { DareError } from '../errors.js';
+import { feedStream, writeOrWait } from '../platform/streams.js';
 import { checkEntryPath, type EntryMeta, type IndexEntry } from './format.js';
 import type { ArchiveReader } from './reader.js';
 import type { ArchiveWriter } from './writer.js';
@@ -91,7 +89,7 @@ export async function addTar(writer: ArchiveWriter, source: AsyncIterable<Uint8A
   const ex = tar.extract({ filenameEncoding: 'latin1' } as Parameters<typeof tar.extract>[0]);
   /** The kind each name was given as, to refuse a change of kind and report duplicates. */
   const seen = new Map<string, string>();
-  const feeding = pipeline(Readable.from(source, { objectMode: false }), ex);
+  const feeding = feedStream(source, ex);
   feeding.catch(() => undefined);
   let added = 0;
   let skipped = 0;
@@ -164,9 +162,7 @@ export function archiveToTar(reader: ArchiveReader, entries: readonly IndexEntry
       }
       const sink = pack.entry(header, cb);
       (async () => {
-        for await (const piece of reader.content(e)) {
-          if (!sink.write(piece)) await once(sink, 'drain');
-        }
+        for await (const piece of reader.content(e)) await writeOrWait(sink, piece);
         (sink as unknown as { end(): void }).end();
       })().catch((err: unknown) => {
         reject(err);
