@@ -14,16 +14,15 @@ export function feedStream(source: AsyncIterable<Uint8Array>, sink: NodeJS.Writa
 /** A writable as node and streamx (tar-stream) both shape it. */
 export interface DrainingSink {
   write(piece: Uint8Array): boolean;
-  once(event: 'drain' | 'close', listener: () => void): unknown;
-  once(event: 'error', listener: (e: Error) => void): unknown;
+  once(event: 'drain' | 'close' | 'error', listener: (e?: Error) => void): unknown;
 }
 
 /** Writes `piece` to `sink`, waiting for 'drain' when its buffer is full (an error or a close ends the wait). */
 export async function writeOrWait(sink: DrainingSink, piece: Uint8Array): Promise<void> {
   if (sink.write(piece)) return;
   await new Promise<void>((resolve, reject) => {
-    sink.once('drain', resolve);
-    sink.once('close', resolve);
-    sink.once('error', reject);
+    sink.once('drain', () => resolve());
+    sink.once('close', () => resolve());
+    sink.once('error', (e) => reject(e ?? new Error('the stream failed')));
   });
 }
