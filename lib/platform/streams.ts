@@ -4,6 +4,7 @@
  * @module
  */
 import { Readable } from 'node:stream';
+import { DareError } from '../errors.js';
 import { pipeline } from 'node:stream/promises';
 
 /** Pipes `source` into `sink`; settles when the sink finished or either failed. */
@@ -23,6 +24,6 @@ export async function writeOrWait(sink: DrainingSink, piece: Uint8Array): Promis
   await new Promise<void>((resolve, reject) => {
     sink.once('drain', () => resolve());
     sink.once('close', () => resolve());
-    sink.once('error', (e) => reject(e ?? new Error('the stream failed')));
+    sink.once('error', (e) => reject(e ?? new DareError('IO', 'the stream failed')));
   });
 }
