@@ -4,8 +4,8 @@
  * @module
  */
 import { Readable } from 'node:stream';
-import { DareError } from '../errors.js';
 import { pipeline } from 'node:stream/promises';
+import { DareError } from '../errors.js';
 
 /** Pipes `source` into `sink`; settles when the sink finished or either failed. */
 export function feedStream(source: AsyncIterable<Uint8Array>, sink: NodeJS.WritableStream): Promise<void> {
