@@ -16,15 +16,17 @@
  *   times are restored, directories' after their contents.
  * @module
  */
-import { chmodSync, fchmodSync, futimesSync, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, writeSync } from 'node:fs';
-import { chmod, lutimes, mkdir, realpath, symlink, unlink, utimes } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
 import { DareError } from '../errors.js';
+import { fileError } from '../platform/fs-error.js';
 import { collectBytes } from '../internal/bytes.js';
 import { ancestors, checkEntryPath, checkTree, type IndexEntry } from './format.js';
 import {
-  closeQuietly, createTempFileSync, discardTemp, placeTempSync, removeStaleTemporaries, tempPathFor, trackTemp, umasked, untrackTemp,
+  closeQuietly, createTempFileSync, discardTemp, placeTempSync, removeStaleTemporaries, tempPathFor, trackTemp, untrackTemp,
 } from '../platform/temp-file.js';
+import {
+  absolute, below, finishFolder, isEmptyFolder, kindAt, makeFolder, makeFolders, makeFolderSync, makeLink, parentOf, placeFolder,
+  realPathOf, removeFile, removeFolderIfEmpty, removeTree, setFileMode, setFileTime, writeAllSync,
+} from '../platform/tree-writer.js';
 import type { ArchiveReader } from './reader.js';
 
 export interface ExtractOptions {
@@ -46,21 +48,6 @@ export interface ExtractReport {
   readonly bytes: number;
 }
 
-function fsError(e: unknown, path: string): unknown {
-  if (e instanceof DareError || !(e instanceof Error) || !('code' in e)) return e;
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'EEXIST') return new DareError('OUTPUT_EXISTS', `${path}: already exists (use --force to overwrite)`, { cause: e });
-  return new DareError('IO', `${path}: ${e.message}`, { cause: e });
-}
-
-async function lstatOrNull(path: string) {
-  try {
-    return lstatSync(path, { throwIfNoEntry: false }) ?? null;
-  } catch (e) {
-    throw fsError(e, path);
-  }
-}
-
 /**
  * Files up to this size are read whole, so that every check has passed before a byte is
  * written (larger ones stream into their temporary, which is removed if a check fails).
@@ -77,69 +64,45 @@ export async function extractArchive(reader: ArchiveReader, dest: string, entrie
   await reader.checkBeforeExtract(entries);
   if (!options.atomic) return extractInto(reader, dest, entries, options);
   // All or nothing: into a temporary folder beside DEST, renamed to DEST when every entry passed.
-  const st = await lstatOrNull(dest);
-  if (st && !st.isDirectory()) throw new DareError('OUTPUT_EXISTS', `${dest}: already exists and is not a folder`);
-  if (st && readdirSync(dest).length > 0) throw new DareError('OUTPUT_EXISTS', `${dest}: --atomic extracts into a new or empty folder, and this one has files`);
-  try {
-    await mkdir(dirname(resolve(dest)), { recursive: true });
-  } catch (e) {
-    throw fsError(e, dest);
-  }
-  removeStaleTemporaries(dirname(resolve(dest)));
-  const temp = tempPathFor(resolve(dest));
+  const there = kindAt(dest);
+  if (there !== undefined && there !== 'directory') throw new DareError('OUTPUT_EXISTS', `${dest}: already exists and is not a folder`);
+  if (there === 'directory' && !isEmptyFolder(dest)) throw new DareError('OUTPUT_EXISTS', `${dest}: --atomic extracts into a new or empty folder, and this one has files`);
+  await makeFolders(parentOf(dest));
+  removeStaleTemporaries(parentOf(dest));
+  const temp = tempPathFor(absolute(dest));
   trackTemp(temp);
   try {
-    mkdirSync(temp, 0o700);
+    makeFolderSync(temp, 0o700);
   } catch (e) {
     untrackTemp(temp);
-    throw fsError(e, temp);
+    throw e;
   }
   try {
     const report = await extractInto(reader, temp, entries, { ...options, force: false });
-    chmodSync(temp, umasked(0o777));
-    renameSync(temp, dest);
+    placeFolder(temp, dest, 0o777);
     untrackTemp(temp);
     return report;
   } catch (e) {
-    rmSync(temp, { recursive: true, force: true });
+    removeTree(temp);
     untrackTemp(temp);
-    throw fsError(e, dest);
+    throw e;
   }
 }
 
 async function extractInto(reader: ArchiveReader, dest: string, entries: readonly IndexEntry[], options: ExtractOptions): Promise<ExtractReport> {
   const force = options.force === true;
   /** Folders this extraction made, in the order made: removed again (when empty) if it fails. */
-  const made: string[] = [];
-  let first: string | undefined;
-  try {
-    first = await mkdir(dest, { recursive: true });
-  } catch (e) {
-    throw fsError(e, dest);
-  }
-  if (first !== undefined) {
-    // mkdir -p made `first` and everything below it down to dest.
-    for (let d = resolve(dest); ; d = dirname(d)) {
-      made.unshift(d);
-      if (d === resolve(first) || d === dirname(d)) break;
-    }
-  }
+  const made = await makeFolders(dest);
   try {
     return await place(reader, dest, entries, force, options, made);
   } catch (e) {
-    for (const d of made.reverse()) {
-      try {
-        rmdirSync(d);
-      } catch {
-        // Not empty (something placed before the failure, or someone else's): it stays.
-      }
-    }
+    for (const d of made.reverse()) removeFolderIfEmpty(d);
     throw e;
   }
 }
 
 async function place(reader: ArchiveReader, dest: string, entries: readonly IndexEntry[], force: boolean, options: ExtractOptions, made: string[]): Promise<ExtractReport> {
-  const root = await realpath(dest).catch((e: unknown) => { throw fsError(e, dest); });
+  const root = await realPathOf(dest);
   const checked = new Set<string>();
   /** Folders whose leftovers of a killed run were removed already. */
   const swept = new Set<string>();
@@ -154,13 +117,13 @@ async function place(reader: ArchiveReader, dest: string, entries: readonly Inde
   const parents = async (path: string) => {
     for (const a of ancestors(path)) {
       if (checked.has(a)) continue;
-      const full = join(root, a);
-      const st = await lstatOrNull(full);
-      if (st === null) {
-        await mkdir(full, 0o755).catch((e: unknown) => { throw fsError(e, full); });
+      const full = below(root, a);
+      const kind = kindAt(full);
+      if (kind === undefined) {
+        await makeFolder(full, 0o755);
         made.push(full);
-      } else if (!st.isDirectory()) {
-        throw new DareError('IO', `${full}: is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}; refusing to write through it`);
+      } else if (kind !== 'directory') {
+        throw new DareError('IO', `${full}: is ${kind === 'symlink' ? 'a symbolic link' : 'not a directory'}; refusing to write through it`);
       }
       checked.add(a);
     }
@@ -174,15 +137,15 @@ async function place(reader: ArchiveReader, dest: string, entries: readonly Inde
   let bytes = 0;
   for (const e of sorted) {
     await parents(e.path);
-    const target = join(root, e.path);
-    const existing = await lstatOrNull(target);
+    const target = below(root, e.path);
+    const existing = kindAt(target);
     if (e.kind === 'directory') {
-      if (existing && !existing.isDirectory()) {
+      if (existing !== undefined && existing !== 'directory') {
         if (!force) throw new DareError('OUTPUT_EXISTS', `${target}: already exists (use --force to overwrite)`);
-        await unlink(target).catch((x: unknown) => { throw fsError(x, target); });
+        await removeFile(target);
       }
-      if (!existing || !existing.isDirectory()) {
-        await mkdir(target, 0o700).catch((x: unknown) => { throw fsError(x, target); });
+      if (existing !== 'directory') {
+        await makeFolder(target, 0o700);
         made.push(target);
       }
       checked.add(e.path);
@@ -190,11 +153,11 @@ async function place(reader: ArchiveReader, dest: string, entries: readonly Inde
       options.onEntry?.(e);
       continue;
     }
-    if (existing) {
+    if (existing !== undefined) {
       if (!force) throw new DareError('OUTPUT_EXISTS', `${target}: already exists (use --force to overwrite)`);
-      if (existing.isDirectory()) throw new DareError('IO', `${target}: is a directory`);
+      if (existing === 'directory') throw new DareError('IO', `${target}: is a directory`);
     }
-    sweep(dirname(target));
+    sweep(parentOf(target));
     const time = new Date(e.modified);
     // A name appears only with its whole, checked content: every file and link goes to a 0600
     // temporary first and is linked (renamed with --force) into place after its checks.
@@ -208,22 +171,21 @@ async function place(reader: ArchiveReader, dest: string, entries: readonly Inde
         temp = t.path;
         fd = t.fd;
         bytes += data ? writeChecked(fd, data) : await writeStream(fd, reader.content(e));
-        futimesSync(fd, time, time);
+        setFileTime(fd, time);
         files++;
       } else {
         temp = tempPathFor(target);
         trackTemp(temp);
-        await symlink(e.target as string, temp);
-        await lutimes(temp, time, time);
+        await makeLink(e.target as string, temp, time);
         symlinks++;
       }
       placeTempSync(temp, target, force);
       // The mode once the file has its name: a temporary stays 0600 to the end, so a kill
       // between the two leaves the named file 0600, never a readable temporary.
-      if (fd !== undefined) fchmodSync(fd, e.mode & PERMISSIONS);
+      if (fd !== undefined) setFileMode(fd, e.mode & PERMISSIONS);
     } catch (x) {
       if (temp !== undefined) discardTemp(temp);
-      throw fsError(x, target);
+      throw fileError(x, target);
     } finally {
       if (fd !== undefined) closeQuietly(fd);
     }
@@ -231,24 +193,16 @@ async function place(reader: ArchiveReader, dest: string, entries: readonly Inde
   }
   // Directories last, deepest first: writing into them changed their times.
   for (const d of dirs.sort((a, b) => b.path.localeCompare(a.path))) {
-    const full = join(root, d.path);
-    const st = await lstatOrNull(full);
-    if (!st?.isDirectory()) continue;
-    const time = new Date(d.modified);
-    await chmod(full, d.mode & PERMISSIONS).catch((x: unknown) => { throw fsError(x, full); });
-    await utimes(full, time, time).catch((x: unknown) => { throw fsError(x, full); });
+    const full = below(root, d.path);
+    if (kindAt(full) !== 'directory') continue;
+    await finishFolder(full, d.mode & PERMISSIONS, new Date(d.modified));
   }
   return { files, directories: dirs.length, symlinks, bytes };
 }
 
-function writeAll(fd: number, data: Uint8Array): void {
-  let done = 0;
-  while (done < data.length) done += writeSync(fd, data, done, data.length - done);
-}
-
 /** Writes checked bytes to the temporary; returns their length. */
 function writeChecked(fd: number, data: Uint8Array): number {
-  writeAll(fd, data);
+  writeAllSync(fd, data);
   return data.length;
 }
 
@@ -261,7 +215,7 @@ function writeChecked(fd: number, data: Uint8Array): number {
 async function writeStream(fd: number, source: AsyncIterable<Uint8Array>): Promise<number> {
   let n = 0;
   for await (const piece of source) {
-    writeAll(fd, piece);
+    writeAllSync(fd, piece);
     n += piece.length;
   }
   return n;

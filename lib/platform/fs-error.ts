@@ -12,6 +12,7 @@ export function fileError(e: unknown, path: string): DareError {
     : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
       : code === 'ENOSPC' ? 'no space left on device'
         : code === 'ENOTDIR' ? 'not a directory'
+          : code === 'EEXIST' ? 'already exists (use --force to overwrite)'
           : e instanceof Error ? e.message : String(e);
   return new DareError(code === 'EEXIST' ? 'OUTPUT_EXISTS' : 'IO', `${path}: ${why}`, { cause: e });
 }
