@@ -55,3 +55,10 @@ export { connectionWitness, witnessMatches, profileKeyBinary } from './messages/
 
 // The device's home: host catalog, key store, accounts and their catalogs, escrow (lib/mesh/home)
 export * from './home/index.js';
+
+// The Mesh Service's store (lib/mesh/store): the interface, and the embedded driver (files under a root)
+export type {
+  AccountStore, AccountEntry, AccountKind, AccountStatus, ContainerHead, ContainerState, ContainerAppend, TransactOutcome, ReadLimits, FramePage, StoreStatus,
+} from './store/store.js';
+export { openEmbeddedStore, canonicalAddress, checkProfileUdf } from './store/embedded.js';
+export type { EmbeddedStoreOptions } from './store/embedded.js';

@@ -57,6 +57,11 @@ export interface EntryOptions {
   contentType?: string;
 }
 
+/** One change of a {@link Catalog.batch}. */
+export type CatalogChange =
+  | { readonly op: 'add' | 'update' | 'put'; readonly id: string; readonly value: Uint8Array; readonly contentType?: string }
+  | { readonly op: 'delete'; readonly id: string };
+
 interface Slot {
   index: number;
   position: number;
@@ -234,6 +239,73 @@ export class Catalog {
         : { uniqueId: id, event: 'New', previous: this.gone.get(id), contentType: options.contentType };
       return this.write(meta, value);
     });
+  }
+
+  /**
+   * Applies several changes as one atomic append (one write, one fsync; after a crash all
+   * of them or none are there, store.ts "Batches"). Each change sees the ones before it
+   * (add then update of one identifier is fine). CONFLICT or NOT_FOUND as the single
+   * operations, before anything is written. Returns the entries' state after each change
+   * (undefined for a delete).
+   */
+  async batch(changes: readonly CatalogChange[]): Promise<(CatalogEntryInfo | undefined)[]> {
+    if (!Array.isArray(changes) || changes.length === 0) throw new RangeError('a batch holds at least one change');
+    for (const c of changes) {
+      checkId(c.id);
+      if (c.op !== 'delete') checkValue(c.value);
+    }
+    return this.store.exclusive(async () => {
+      // The changes against the index as it will be: an overlay, so nothing changes on failure.
+      const live = new Map<string, Slot | undefined>();
+      const gone = new Map<string, number | undefined>();
+      const cur = (id: string) => (live.has(id) ? live.get(id) : this.live.get(id));
+      const goneAt = (id: string) => (gone.has(id) ? gone.get(id) : this.gone.get(id));
+      const modified = new Date().toISOString();
+      const frames = changes.map((c, k) => {
+        const index = this.store.frameCount + k;
+        const s = cur(c.id);
+        let meta: StoreMeta;
+        if (c.op === 'delete' || c.op === 'update' || (c.op === 'put' && s)) {
+          if (!s) throw new DareError('NOT_FOUND', `no catalog entry ${JSON.stringify(c.id)}`);
+          meta = { uniqueId: c.id, event: c.op === 'delete' ? 'Delete' : 'Update', first: s.first, previous: s.index, modified };
+          if (c.op !== 'delete') meta.contentType = c.contentType;
+        } else if (c.op === 'add' || c.op === 'put') {
+          if (s) throw new DareError('CONFLICT', `catalog entry ${JSON.stringify(c.id)} exists`);
+          meta = { uniqueId: c.id, event: 'New', previous: goneAt(c.id), contentType: c.contentType, modified };
+        } else throw new RangeError('unknown batch operation');
+        if (meta.event === 'Delete') {
+          live.set(c.id, undefined);
+          gone.set(c.id, index);
+        } else {
+          live.set(c.id, { index, position: -1, first: meta.first ?? index, versions: (s?.versions ?? 0) + 1 });
+        }
+        return { meta, payload: c.op === 'delete' ? new Uint8Array(0) : c.value };
+      });
+      const written = await this.store.appendBatch(frames);
+      return written.map((f, k) => {
+        const { meta, payload } = frames[k] as (typeof frames)[number];
+        this.state.apply({ index: f.index, position: f.position, meta, carried: payload.length });
+        return meta.event === 'Delete' ? undefined : this.info(meta.uniqueId);
+      });
+    });
+  }
+
+  /**
+   * Applies the entries another writer appended to the file since open or the last
+   * refresh (a read-only catalog beside a writer; frames appended by {@link appendFrames}).
+   * Returns the number of frames applied.
+   */
+  refresh(): Promise<number> {
+    return this.store.refresh();
+  }
+
+  /**
+   * Appends frames written by another copy of this catalog (another device, a service's
+   * Download), verbatim, after checking them without keys (lib/sequence/replica.ts), and
+   * applies them with the keys. Returns the number of frames applied.
+   */
+  appendFrames(frames: readonly Uint8Array[]): Promise<number> {
+    return this.store.appendFrames(frames);
   }
 
   /** Deletes an entry (a Delete frame; the old values stay in the file until copyTo). */

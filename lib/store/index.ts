@@ -6,7 +6,7 @@
  * @module
  */
 export { Catalog, CATALOG_CONTENT_TYPE } from './catalog.js';
-export type { CatalogCreateOptions, CatalogOpenOptions, CatalogCopyOptions, CatalogEntryInfo, CatalogVersion, EntryOptions } from './catalog.js';
+export type { CatalogCreateOptions, CatalogOpenOptions, CatalogCopyOptions, CatalogEntryInfo, CatalogVersion, EntryOptions, CatalogChange } from './catalog.js';
 export { JsonCatalog, JSON_VALUE_CODEC, JSON_CONTENT_TYPE } from './json-catalog.js';
 export type { JsonCodec, JsonCatalogVersion } from './json-catalog.js';
 export type { StoreKeys, StoreCreateOptions, StoreOpenOptions } from './store.js';

@@ -35,6 +35,8 @@ export interface StoreMeta {
   contentType?: string;
   created?: string;
   modified?: string;
+  /** In a batch written as one append (store.ts): how many frames of the batch follow this one. */
+  batch?: number;
 }
 
 function wellFormed(s: string): boolean {
@@ -64,6 +66,7 @@ export function toContentMeta(m: StoreMeta): ContentMeta {
   if (m.previous !== undefined) other.Previous = m.previous;
   if (m.status !== undefined) other.Status = m.status;
   if (m.messageType !== undefined) other.MessageType = m.messageType;
+  if (m.batch !== undefined) other.Batch = m.batch;
   const c: ContentMeta = { other };
   if (m.contentType !== undefined) c.contentType = m.contentType;
   if (m.created !== undefined) c.created = m.created;
@@ -103,6 +106,10 @@ export function fromContentMeta(c: ContentMeta | undefined, index: number): Stor
   if (o.MessageType !== undefined) {
     if (!isName(o.MessageType)) bad(index, 'MessageType must be a name of letters, digits, _ . -');
     m.messageType = o.MessageType;
+  }
+  if (o.Batch !== undefined && o.Batch !== null) {
+    if (typeof o.Batch !== 'number' || !Number.isSafeInteger(o.Batch) || o.Batch < 1) bad(index, 'Batch must be a positive integer');
+    m.batch = o.Batch;
   }
   if (c.contentType !== undefined) m.contentType = c.contentType;
   if (c.created !== undefined) m.created = c.created;

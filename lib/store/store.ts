@@ -11,6 +11,12 @@
  * - Every append is fsynced before the caller's state changes; a torn last frame
  *   (an append cut by a crash) is cut off when the store is reopened for writing.
  * - Mutations run one at a time (a promise queue); the store holds no payloads.
+ * - Batches (issue 15): several frames written with one write and one fsync, all or none:
+ *   each frame but the last of a batch says how many follow (StoreMeta.batch), and a batch
+ *   cut short by a crash is not applied, and is cut off when the store is opened for writing.
+ * - Replicas: {@link Store.refresh} applies frames another writer appended to the file;
+ *   {@link Store.appendFrames} appends frames written elsewhere, verbatim, after the keyless
+ *   check of lib/sequence/replica.ts. Sealing at close can be switched off (`sealOnClose`).
  * @module
  */
 import { DareError } from '../errors.js';
@@ -18,11 +24,15 @@ import { equalBytes } from '../internal/bytes.js';
 import { FileReader } from '../platform/file.js';
 import type { DecryptionKey, RecipientKey, VerificationKey } from '../keys/types.js';
 import type { SigningKeyLike } from '../keys/identity.js';
+import { acquireLock, lockPathOf, type WriteLock } from '../platform/lock.js';
 import { SequenceWriter } from '../sequence/writer.js';
 import { SequenceReader, type OpenedFrame } from '../sequence/reader.js';
 import { readFrameView, seekFrame, type FrameView } from '../sequence/frames.js';
 import { frameDigest } from '../sequence/format.js';
 import { MerkleFrontier } from '../sequence/merkle.js';
+import { treeFrontierFrames } from '../sequence/positions.js';
+import { checkFrames } from '../sequence/replica.js';
+import { appendFrames, cutSequence, readReplicaState } from '../sequence/replica-file.js';
 import { fromContentMeta, toContentMeta, type StoreMeta } from './meta.js';
 
 /** Keys of a store. */
@@ -46,6 +56,12 @@ export interface StoreKeys {
    * their own writer's.
    */
   signFrames?: boolean;
+  /**
+   * Seal (sign the apex in a meta frame) at close after changes, when there is a signer
+   * (default true). A replica whose frames other copies fetch may leave it to an explicit
+   * seal(), or sign its frames (`signFrames`).
+   */
+  sealOnClose?: boolean;
 }
 
 export interface StoreCreateOptions extends StoreKeys {
@@ -86,51 +102,93 @@ function checkMax(n: number | undefined): number {
   return n;
 }
 
+/** One frame to write in a batch. */
+export interface BatchFrame {
+  readonly meta: StoreMeta;
+  readonly payload: Uint8Array;
+}
+
 export class Store {
   readonly path: string;
-  /** Bytes cut (read-write) or ignored (read-only) after the last intact frame at open. */
-  readonly tornBytes: number;
+  private torn: number;
   private readonly file: FileReader;
   private readonly reader: SequenceReader;
-  private readonly writer?: SequenceWriter;
+  private writer?: SequenceWriter;
+  private readonly lock?: WriteLock;
+  private readonly keys: StoreOpenOptions;
   private readonly maxValue: number;
   private readonly signer?: SigningKeyLike;
   private readonly signFrames: boolean;
+  private readonly sealOnClose: boolean;
+  /** The last frame applied (a batch cut short is not), and the tree after it. */
+  private last: FrameView;
+  private frontier?: MerkleFrontier;
+  /** Frames of a batch whose last frame has not been read yet, and how many of it follow. */
+  private held: StoreFrame[] = [];
+  private heldRest = 0;
+  private onFrame: (f: StoreFrame) => void = () => undefined;
   private tail: number;
   private tailTree?: Uint8Array;
   private next: number;
-  private dirty: boolean;
+  private dirty = false;
   private closed = false;
   private failed?: unknown;
   private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(path: string, file: FileReader, reader: SequenceReader, writer: SequenceWriter | undefined, o: StoreOpenOptions, tornBytes: number) {
+  private constructor(path: string, file: FileReader, reader: SequenceReader, writer: SequenceWriter | undefined, lock: WriteLock | undefined, o: StoreOpenOptions, tornBytes: number) {
     this.path = path;
     this.file = file;
     this.reader = reader;
     this.writer = writer;
+    this.lock = lock;
+    this.keys = o;
     this.maxValue = checkMax(o.maxValueBytes);
     this.signer = o.signer;
     if (o.signFrames && !o.signer) throw new RangeError('"signFrames" needs a signer');
     this.signFrames = o.signFrames === true;
-    this.tornBytes = tornBytes;
+    this.sealOnClose = o.sealOnClose !== false;
+    this.torn = tornBytes;
+    this.last = reader.last;
     this.tail = reader.last.position;
     this.tailTree = reader.last.trailer?.treeDigest;
     this.next = reader.last.index + 1;
+    this.mark(reader.last);
+  }
+
+  /** Bytes cut (read-write) or ignored (read-only) after the last intact frame (or complete batch) at open. */
+  get tornBytes(): number {
+    return this.torn;
+  }
+
+  /** `view` is the last frame applied. */
+  private mark(view: FrameView): void {
+    this.last = view;
+    this.tail = view.position;
+    this.tailTree = view.trailer?.treeDigest;
+    this.next = view.index + 1;
     // Unsealed until the last frame signs the apex (a seal, or a frame written with
     // signFrames), so close() signs it.
-    const last = reader.last;
-    this.dirty = !((last.isMeta || this.signFrames) && (last.trailer?.signatures?.length ?? 0) > 0);
+    this.dirty = !((view.isMeta || this.signFrames) && (view.trailer?.signatures?.length ?? 0) > 0);
   }
 
   /** Creates the file (OUTPUT_EXISTS if it exists) with frame 0 naming `contentType`. */
   static async create(path: string, contentType: string, o: StoreCreateOptions = {}): Promise<Store> {
     checkMax(o.maxValueBytes);
-    const writer = await SequenceWriter.create(path, {
-      type: 'Merkle', recipients: o.recipients, secret: o.secret, signer: o.signer,
-      contentMeta: { contentType }, signFirst: o.signFrames === true && o.signer !== undefined,
-    });
-    return Store.attach(path, writer, o, 0);
+    const lock = acquireLock(lockPathOf(path), path);
+    let writer: SequenceWriter;
+    try {
+      writer = await SequenceWriter.create(path, {
+        type: 'Merkle', recipients: o.recipients, secret: o.secret, signer: o.signer, lock,
+        contentMeta: { contentType }, signFirst: o.signFrames === true && o.signer !== undefined,
+      });
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+    const store = await Store.attach(path, writer, lock, o, 0);
+    store.frontier = new MerkleFrontier();
+    store.frontier.append(writer.frameZero as Uint8Array);
+    return store;
   }
 
   /**
@@ -141,13 +199,23 @@ export class Store {
     checkMax(o.maxValueBytes);
     let writer: SequenceWriter | undefined;
     let torn = 0;
+    let lock: WriteLock | undefined;
     if (!o.readOnly) {
-      writer = await SequenceWriter.open(path, { recipients: o.recipients, secret: o.secret, signer: o.signer });
+      // The store holds the lock itself, so that it can reopen its writer (a batch cut short,
+      // frames appended verbatim) without another writer slipping in between.
+      lock = acquireLock(lockPathOf(path), path);
+      try {
+        writer = await SequenceWriter.open(path, { recipients: o.recipients, secret: o.secret, signer: o.signer, lock });
+      } catch (e) {
+        lock.release();
+        throw e;
+      }
       torn = writer.tornBytes;
     }
-    const store = await Store.attach(path, writer, o, torn);
+    const store = await Store.attach(path, writer, lock, o, torn);
     try {
-      await store.load(contentType, o.trustedSigners ?? [], onFrame);
+      store.onFrame = onFrame;
+      await store.load(contentType, o.trustedSigners ?? []);
     } catch (e) {
       await store.release();
       throw e;
@@ -155,22 +223,23 @@ export class Store {
     return store;
   }
 
-  private static async attach(path: string, writer: SequenceWriter | undefined, o: StoreOpenOptions, torn: number): Promise<Store> {
+  private static async attach(path: string, writer: SequenceWriter | undefined, lock: WriteLock | undefined, o: StoreOpenOptions, torn: number): Promise<Store> {
     let file: FileReader | undefined;
     try {
       file = await FileReader.open(path);
       const reader = await SequenceReader.open(file, {
         keys: o.keys, secrets: o.secret ? [o.secret] : [], trustedSigners: o.trustedSigners,
       });
-      return new Store(path, file, reader, writer, o, writer ? torn : reader.tornBytes);
+      return new Store(path, file, reader, writer, lock, o, writer ? torn : reader.tornBytes);
     } catch (e) {
       await file?.close();
       await writer?.close();
+      lock?.release();
       throw e;
     }
   }
 
-  private async load(contentType: string, trusted: readonly VerificationKey[], onFrame: (f: StoreFrame) => void): Promise<void> {
+  private async load(contentType: string, trusted: readonly VerificationKey[]): Promise<void> {
     const r = this.reader;
     const cty = (await r.open(r.first)).contentMeta?.contentType;
     if (cty !== contentType) throw new DareError('MISMATCH', `${this.path}: not a ${contentType} store (frame 0 says ${cty ?? 'nothing'})`);
@@ -178,27 +247,139 @@ export class Store {
     // A signature over the apex means something only when the tree is recomputed.
     if (trusted.length && !r.checkable) throw new DareError('UNSUPPORTED_ALGORITHM', `${this.path}: tree digests of another digest scheme cannot be checked`);
     // Our digest scheme: recompute the tree from header records and trailer digests.
-    const frontier = r.checkable ? new MerkleFrontier() : undefined;
-    for await (const view of r.frames()) {
-      if (frontier) {
-        const pd = view.trailer?.payloadDigest;
-        if (!pd) throw new DareError('HEADER_MALFORMED', `frame ${view.index}: no PayloadDigest`);
-        const { treeDigest } = frontier.append(frameDigest(view.headerRecord, pd));
-        const td = view.trailer?.treeDigest;
-        if (!td || !equalBytes(td, treeDigest)) throw new DareError('MERKLE_MISMATCH', `frame ${view.index}: tree digest does not match`);
-      }
-      if (view.index === 0 || view.isMeta) continue;
-      const opened = await this.opened(view);
-      onFrame({ index: view.index, position: view.position, meta: fromContentMeta(opened.contentMeta, view.index), carried: view.payload?.length ?? 0 });
-    }
+    this.frontier = r.checkable ? new MerkleFrontier() : undefined;
+    for await (const view of r.frames()) await this.take(view);
+    await this.endOfFrames(r.last.end);
     if (trusted.length) {
-      const sigs = r.signaturesOf(r.last);
+      const sigs = r.signaturesOf(this.last);
       const bad = sigs.find((s) => s.status === 'invalid');
-      if (bad) throw new DareError('SIGNATURE_INVALID', `frame ${r.last.index}: signature by ${bad.kid ?? 'an unnamed key'} does not verify`);
+      if (bad) throw new DareError('SIGNATURE_INVALID', `frame ${this.last.index}: signature by ${bad.kid ?? 'an unnamed key'} does not verify`);
       if (!sigs.some((s) => r.isTrusted(s))) {
-        throw new DareError('SIGNATURE_INVALID', `${this.path}: the last frame (${r.last.index}) is not signed by a trusted key`);
+        throw new DareError('SIGNATURE_INVALID', `${this.path}: the last frame (${this.last.index}) is not signed by a trusted key`);
       }
     }
+  }
+
+  /** Checks one frame against the tree and applies it, or holds it until its batch is whole. */
+  private async take(view: FrameView): Promise<void> {
+    if (this.frontier) {
+      const pd = view.trailer?.payloadDigest;
+      if (!pd) throw new DareError('HEADER_MALFORMED', `frame ${view.index}: no PayloadDigest`);
+      const { treeDigest, treeNode } = this.frontier.append(frameDigest(view.headerRecord, pd));
+      const t = view.trailer;
+      if (!t?.treeDigest || !equalBytes(t.treeDigest, treeDigest)) throw new DareError('MERKLE_MISMATCH', `frame ${view.index}: tree digest does not match`);
+      // Checked too: a batch cut short rewinds the tree from the TreeNodes on file.
+      if (!t.treeNode || !equalBytes(t.treeNode, treeNode)) throw new DareError('MERKLE_MISMATCH', `frame ${view.index}: tree node does not match`);
+    }
+    if (view.index === 0 || view.isMeta) {
+      if (this.held.length) throw new DareError('SEQUENCE_ORDER', `frame ${view.index}: a meta frame inside a batch`);
+      this.mark(view);
+      return;
+    }
+    const opened = await this.opened(view);
+    const f: StoreFrame = { index: view.index, position: view.position, meta: fromContentMeta(opened.contentMeta, view.index), carried: view.payload?.length ?? 0 };
+    const rest = f.meta.batch ?? 0;
+    if (this.held.length && rest !== this.heldRest - 1) throw new DareError('SEQUENCE_ORDER', `frame ${view.index}: ${this.heldRest - 1} frames of its batch should follow it, not ${rest}`);
+    if (rest > 0) {
+      this.held.push(f);
+      this.heldRest = rest;
+      return;
+    }
+    const frames = [...this.held, f];
+    this.held = [];
+    for (const x of frames) this.onFrame(x);
+    this.mark(view);
+  }
+
+  /**
+   * After the last frame read: a batch cut short (a crash in its write) is not applied; the
+   * tree goes back to the last frame applied (from the TreeNodes on file, checked as they
+   * were read), and a writer cuts the batch off the file. `end` is where the frames read end.
+   */
+  private async endOfFrames(end: number, torn = true): Promise<void> {
+    if (!this.held.length) return;
+    this.held = [];
+    if (this.frontier) {
+      const nodes: Uint8Array[] = [];
+      for (const i of treeFrontierFrames(this.last.index)) {
+        const v = i === this.last.index ? this.last : await seekFrame(this.file, this.last, i);
+        nodes.push(v.trailer?.treeNode as Uint8Array);
+      }
+      this.frontier = MerkleFrontier.fromNodes(this.last.index + 1, nodes);
+    }
+    if (torn) this.torn += end - this.last.end;
+    if (!this.writer) return;
+    await this.writer.close();
+    this.writer = undefined;
+    await cutSequence(this.path, this.last.index, { lock: this.lock });
+    await this.reopenWriter();
+  }
+
+  private async reopenWriter(): Promise<void> {
+    const o = this.keys;
+    await this.writer?.close();
+    this.writer = undefined;
+    this.writer = await SequenceWriter.open(this.path, { recipients: o.recipients, secret: o.secret, signer: o.signer, lock: this.lock });
+    await this.file.refresh();
+  }
+
+  /**
+   * Applies the frames another writer appended to the file since the last frame applied
+   * (a read-only store beside a writer, or after {@link appendFrames}): checked against the
+   * tree as at open. A frame still being written, or a batch not yet whole, is left for the
+   * next refresh. Returns the number of frames applied.
+   */
+  async refresh(): Promise<number> {
+    return this.mutation(async () => this.refreshNow());
+  }
+
+  private async refreshNow(): Promise<number> {
+    await this.file.refresh();
+    const size = await this.file.size();
+    const before = this.next;
+    let at = this.last.end;
+    const from = this.last;
+    while (at < size) {
+      let view: FrameView;
+      try {
+        view = await readFrameView(this.file, at);
+      } catch (e) {
+        if (e instanceof DareError && (e.code === 'TRUNCATED' || e.code === 'MALFORMED')) break; // being written
+        throw e;
+      }
+      if (view.index !== this.last.index + this.held.length + 1) throw new DareError('SEQUENCE_ORDER', `${this.path}: frame at offset ${at} has index ${view.index}, expected ${this.last.index + this.held.length + 1}`);
+      await this.take(view);
+      at = view.end;
+    }
+    // A batch not whole yet is read again next time (read-only), or cut off (a writer).
+    await this.endOfFrames(at, this.writer !== undefined);
+    if (this.writer && this.last !== from) await this.reopenWriter();
+    return this.next - before;
+  }
+
+  /**
+   * Appends frames written elsewhere (another copy of this store), verbatim, after the
+   * keyless check of lib/sequence/replica.ts against this file, then applies them as
+   * {@link refresh} does (with the keys: metadata opened, histories checked). Returns the
+   * number of frames applied.
+   */
+  async appendFrames(frames: readonly Uint8Array[]): Promise<number> {
+    return this.exclusive(async () => {
+      try {
+        const { state } = await readReplicaState(this.path);
+        if (state.index !== this.last.index) throw new DareError('CONFLICT', `${this.path}: the file has frames this store has not applied`);
+        await appendFrames(this.path, await checkFrames(state, frames), { lock: this.lock });
+      } catch (e) {
+        if (!(e instanceof DareError) || e.code === 'IO') this.failed = e;
+        throw e;
+      }
+      try {
+        return await this.refreshNow();
+      } catch (e) {
+        this.failed = e;
+        throw e;
+      }
+    });
   }
 
   private async opened(view: FrameView): Promise<OpenedFrame> {
@@ -236,9 +417,16 @@ export class Store {
    * the state its append changes.
    */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.mutation(() => {
+      if (!this.writer) throw new TypeError(`${this.path}: opened read-only`);
+      return fn();
+    });
+  }
+
+  /** Runs `fn` in the queue of mutations (refresh runs there too, read-only or not). */
+  private mutation<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(() => {
       this.usable();
-      if (!this.writer) throw new TypeError(`${this.path}: opened read-only`);
       return fn();
     });
     this.queue = run.catch(() => undefined);
@@ -251,16 +439,50 @@ export class Store {
     try {
       const f = await w.append(payload, { contentMeta: toContentMeta(meta), sign: this.signFrames });
       await w.flush();
-      await this.file.refresh();
-      this.tail = f.position;
-      this.tailTree = f.treeDigest;
-      this.next = f.index + 1;
-      this.dirty = !this.signFrames;
+      await this.wrote();
       return { index: f.index, position: f.position };
     } catch (e) {
       // A key problem is found before a byte is written; anything else may leave a partial frame.
       if (!(e instanceof DareError && (e.code === 'NO_MATCHING_KEY' || e.code === 'KEY_INVALID'))) this.failed = e;
       throw e;
+    }
+  }
+
+  /**
+   * Appends the frames of a batch, each with one write and one fsync in all: the frames but
+   * the last carry how many follow, so that a batch cut short by a crash is not applied
+   * (and is cut off by the next writer). With signFrames, the last frame is signed. Call
+   * inside {@link exclusive}.
+   */
+  async appendBatch(frames: readonly BatchFrame[]): Promise<{ index: number; position: number }[]> {
+    const w = this.writer as SequenceWriter;
+    const out: { index: number; position: number }[] = [];
+    try {
+      for (let i = 0; i < frames.length; i++) {
+        const { meta, payload } = frames[i] as BatchFrame;
+        const rest = frames.length - 1 - i;
+        const f = await w.append(payload, { contentMeta: toContentMeta({ ...meta, batch: rest > 0 ? rest : undefined }), sign: this.signFrames && rest === 0 });
+        out.push({ index: f.index, position: f.position });
+      }
+      await w.flush();
+      await this.wrote();
+      return out;
+    } catch (e) {
+      if (!(e instanceof DareError && (e.code === 'NO_MATCHING_KEY' || e.code === 'KEY_INVALID') && out.length === 0)) this.failed = e;
+      throw e;
+    }
+  }
+
+  /** After frames written by the writer: the tree and the last frame follow them. */
+  private async wrote(): Promise<void> {
+    await this.file.refresh();
+    const size = await this.file.size();
+    let at = this.last.end;
+    while (at < size) {
+      const view = await readFrameView(this.file, at);
+      if (this.frontier) this.frontier.append(frameDigest(view.headerRecord, view.trailer?.payloadDigest as Uint8Array));
+      this.mark(view);
+      at = view.end;
     }
   }
 
@@ -308,13 +530,9 @@ export class Store {
     const w = this.writer as SequenceWriter;
     if (!this.signer || !this.dirty) return;
     try {
-      const f = await w.seal();
+      await w.seal();
       await w.flush();
-      await this.file.refresh();
-      this.tail = f.position;
-      this.tailTree = f.treeDigest;
-      this.next = f.index + 1;
-      this.dirty = false;
+      await this.wrote();
     } catch (e) {
       this.failed = e;
       throw e;
@@ -325,7 +543,7 @@ export class Store {
   async close(): Promise<void> {
     if (this.closed) return;
     try {
-      if (this.writer && this.failed === undefined) await this.exclusive(async () => this.sealNow());
+      if (this.writer && this.failed === undefined && this.sealOnClose) await this.exclusive(async () => this.sealNow());
       else await this.queue;
     } finally {
       this.closed = true;
@@ -337,6 +555,7 @@ export class Store {
     try {
       await this.writer?.close();
     } finally {
+      this.lock?.release();
       await this.reader.close();
       await this.file.close();
     }

@@ -1,0 +1,164 @@
+/**
+ * The replay cache of the embedded store (mesh brief §3 "Freshness": a request's EnvelopeId
+ * kept for 10 minutes; issue 15 "replays ... refused"): `replay.dlog`, a plaintext DARE
+ * sequence whose frames each hold a JSON list of [id, until] pairs, so that a restart
+ * (even after kill -9) still refuses a request it accepted before.
+ *
+ * - Group commit: ids remembered while a write is in flight go out together, one write and
+ *   one fsync for all of them; remember() returns only once its id is durable.
+ * - Bounded: at most `maxEntries` live ids in memory (expired ones are dropped first; a
+ *   cache still full refuses with UNAVAILABLE, the service's "busy"); the file is rewritten
+ *   with only the live ids when it holds many more frames than those.
+ * @module
+ */
+import { DareError, SequenceReader, SequenceWriter, fromUtf8, pathKind, removePath, renamePath, temporaryName, utf8, type WriteLock } from '../../index.js';
+import { createSequenceFile, removeTemporaries } from './journal.js';
+
+/** Longest request id kept (a UDF-like nonce is far shorter). */
+export const MAX_REPLAY_ID = 512;
+
+type Entry = [string, number];
+
+function entriesOf(path: string, b: Uint8Array): Entry[] {
+  let v: unknown;
+  try {
+    v = JSON.parse(fromUtf8(b));
+  } catch (e) {
+    throw new DareError('HEADER_MALFORMED', `${path}: a replay record is not JSON`, { cause: e });
+  }
+  if (!Array.isArray(v) || !v.every((x) => Array.isArray(x) && typeof x[0] === 'string' && typeof x[1] === 'number')) {
+    throw new DareError('HEADER_MALFORMED', `${path}: a replay record is not a list of [id, until]`);
+  }
+  return v as Entry[];
+}
+
+export class ReplayCache {
+  private readonly path: string;
+  private readonly lock: WriteLock;
+  private readonly max: number;
+  private writer: SequenceWriter;
+  private readonly ids = new Map<string, number>();
+  private frames: number;
+  private pending: { entry: Entry; done: (e?: unknown) => void }[] = [];
+  private draining?: Promise<void>;
+
+  private constructor(path: string, lock: WriteLock, max: number, writer: SequenceWriter, frames: number) {
+    this.path = path;
+    this.lock = lock;
+    this.max = max;
+    this.writer = writer;
+    this.frames = frames;
+  }
+
+  static async open(path: string, lock: WriteLock, maxEntries: number): Promise<ReplayCache> {
+    const now = Date.now();
+    const live = new Map<string, number>();
+    let frames = 0;
+    if ((await pathKind(path)) !== undefined) {
+      const r = await SequenceReader.open(path);
+      try {
+        for await (const f of r.frames(1)) {
+          frames++;
+          for (const [id, until] of entriesOf(path, await r.readPayload(await r.open(f), 64 << 20))) {
+            if (until > now && until > (live.get(id) ?? 0)) live.set(id, until);
+          }
+        }
+      } finally {
+        await r.close();
+      }
+    }
+    if ((await pathKind(path)) === undefined) await createSequenceFile(path, lock);
+    else await removeTemporaries(path);
+    const writer = await SequenceWriter.open(path, { lock });
+    const c = new ReplayCache(path, lock, maxEntries, writer, frames);
+    for (const [id, until] of live) c.ids.set(id, until);
+    if (frames > 2 * live.size + 1024) await c.compact();
+    return c;
+  }
+
+  /** Records `id` until `until` (ms since the epoch) and returns true once durable; false for an id still recorded. */
+  async remember(id: string, until: number): Promise<boolean> {
+    if (typeof id !== 'string' || id.length === 0 || id.length > MAX_REPLAY_ID) throw new DareError('MALFORMED', `a request id has 1 to ${MAX_REPLAY_ID} characters`);
+    if (!Number.isFinite(until)) throw new DareError('MALFORMED', 'the time to remember a request id until must be a number');
+    const now = Date.now();
+    const known = this.ids.get(id);
+    if (known !== undefined && known > now) return false;
+    if (until <= now) return true; // already expired: nothing to refuse later
+    if (this.ids.size >= this.max) this.prune(now);
+    if (this.ids.size >= this.max) throw new DareError('UNAVAILABLE', `the replay cache holds ${this.max} request ids: try again later`);
+    // Recorded at once, so that a copy of the request arriving meanwhile is refused.
+    this.ids.set(id, until);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.pending.push({ entry: [id, until], done: (e) => (e === undefined ? resolve() : reject(e)) });
+        this.draining ??= this.drain();
+      });
+    } catch (e) {
+      this.ids.delete(id);
+      throw e;
+    }
+    return true;
+  }
+
+  private prune(now: number): void {
+    for (const [id, until] of this.ids) if (until <= now) this.ids.delete(id);
+  }
+
+  /** Writes what is pending, a batch at a time: one frame and one fsync per batch. */
+  private async drain(): Promise<void> {
+    try {
+      while (this.pending.length) {
+        const batch = this.pending;
+        this.pending = [];
+        try {
+          await this.writer.append(utf8(JSON.stringify(batch.map((b) => b.entry))));
+          await this.writer.flush();
+          this.frames++;
+          for (const b of batch) b.done();
+        } catch (e) {
+          for (const b of batch) b.done(e);
+        }
+        if (this.frames > 2 * this.ids.size + 1024) {
+          this.prune(Date.now());
+          await this.compact().catch(() => undefined); // tried again after the next batch
+        }
+      }
+    } finally {
+      this.draining = undefined;
+    }
+  }
+
+  /** Rewrites the file with the live ids only (a new file renamed over the old one). */
+  private async compact(): Promise<void> {
+    const temp = temporaryName(this.path, 'dlog');
+    const live = [...this.ids];
+    let closed = false;
+    try {
+      const w = await SequenceWriter.create(temp, { type: 'Merkle', lock: this.lock, mode: 0o600 });
+      try {
+        for (let i = 0; i < live.length; i += 10_000) await w.append(utf8(JSON.stringify(live.slice(i, i + 10_000))));
+      } finally {
+        await w.close();
+      }
+      await this.writer.close();
+      closed = true;
+      await renamePath(temp, this.path, true);
+    } catch (e) {
+      await removePath(temp);
+      throw e;
+    } finally {
+      if (closed) this.writer = await SequenceWriter.open(this.path, { lock: this.lock });
+    }
+    this.frames = Math.ceil(live.length / 10_000);
+  }
+
+  /** Live ids in memory. */
+  get size(): number {
+    return this.ids.size;
+  }
+
+  async close(): Promise<void> {
+    await this.draining;
+    await this.writer.close();
+  }
+}
