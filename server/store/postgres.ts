@@ -85,16 +85,23 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     for (let attempt = 0; ; attempt++) {
       let client: pg.PoolClient | undefined;
       let broken = false;
+      const lost = (): void => {
+        broken = true;
+      };
       try {
         client = await pool.connect();
+        // pg-pool listens for errors only on idle clients: one that dies while checked out
+        // (its query then fails too) would otherwise throw the error event at the process.
+        client.on('error', lost);
         return await work(client);
       } catch (e) {
-        broken = isUnavailable(e);
+        broken ||= isUnavailable(e);
         // Idempotent work is tried again once on a fresh connection: a pooled one may have died
         // unnoticed; a deadlock or serialization failure (not expected, see postgres-transact.ts) likewise.
         if (retry && attempt === 0 && (broken || isRetryableTransaction(e))) continue;
         throw storeError(e, `${what} at ${where}`);
       } finally {
+        client?.removeListener('error', lost);
         client?.release(broken ? true : undefined);
       }
     }
