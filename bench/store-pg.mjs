@@ -8,7 +8,8 @@
 // library, its frames reused in turn: the store does not check them) with durable commit
 // (synchronous_commit on: the WAL is flushed before the answer).
 //
-// Options: --seconds N (per row, default 5), --url postgres://... (default DARE_PG_URL or
+// Options: --seconds N (per row, default 5), --procs N (a row of N front-end processes with 16
+// clients each, default 3; 1 for none), --url postgres://... (default DARE_PG_URL or
 // postgres://postgres@127.0.0.1:5432/test; a database bench_store_<pid> is created there and dropped).
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -87,6 +88,56 @@ async function run(label, clients, body) {
   return row;
 }
 
+// A worker process (--worker URL CLIENTS): the own-account row alone, as one of several front ends.
+const workerUrl = opt('worker', undefined);
+if (workerUrl !== undefined) {
+  const store = await openPostgresStore(workerUrl, { poolSize: 16 });
+  const frames = await realFrames(64);
+  const row = await run(`transact, own account, process ${process.pid}`, Number(opt('clients', '16')), ownAccountRows(store, frames));
+  await store.close();
+  console.log(JSON.stringify({ worker: row }));
+  process.exit(0);
+}
+
+function ownAccountRows(store, frames) {
+  return {
+    async setup() {
+      const udf = `MB${randomBytes(12).toString('hex').toUpperCase()}`;
+      await store.bind({ profileUdf: udf, address: `${udf.toLowerCase()}@example.com`, kind: 'user', status: 'active', profile: randomBytes(400), created: new Date().toISOString() });
+      return { udf, head: { container: 'MMM_Credential', index: -1, apex: new Uint8Array(0) }, k: 0 };
+    },
+    async step(s) {
+      const a = append(frames, 'MMM_Credential', s.head);
+      const o = await store.transact(s.udf, `r${s.k++}`, [a]);
+      if (o.accepted) s.head = { container: a.container, index: a.next.index, apex: a.next.apex };
+      return o.accepted;
+    },
+  };
+}
+
+/** N processes at once, each a front end with 16 clients on their own accounts: summed ops/s. */
+async function severalProcesses(url, n) {
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const rows = await Promise.all(Array.from({ length: n }, () => new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--worker', url, '--clients', '16', '--seconds', String(seconds)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.on('exit', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('{"worker"'));
+      if (code !== 0 || line === undefined) reject(new Error(`bench worker exited ${code}`));
+      else resolve(JSON.parse(line).worker);
+    });
+  })));
+  const row = {
+    row: `transact, own account, ${n} processes`, clients: 16 * n, 'ops/s': rows.reduce((t, r) => t + r['ops/s'], 0), conflicts: 0,
+    'p50 ms': Math.max(...rows.map((r) => r['p50 ms'])), 'p99 ms': Math.max(...rows.map((r) => r['p99 ms'])),
+  };
+  console.log(JSON.stringify(row));
+  return row;
+}
+
+const procs = Number(opt('procs', '3'));
 const dbName = `bench_store_${process.pid}`;
 await admin(`CREATE DATABASE ${dbName}`);
 const u = new URL(adminUrl);
@@ -104,18 +155,9 @@ try {
     await store.bind({ profileUdf: udf, address: `bench${n}@example.com`, kind: 'user', status: 'active', profile: randomBytes(400), created: new Date().toISOString() });
     return udf;
   };
-  const own = {
-    async setup() {
-      return { udf: await bindOne(), head: { container: 'MMM_Credential', index: -1, apex: new Uint8Array(0) }, k: 0 };
-    },
-    async step(s) {
-      const a = append(frames, 'MMM_Credential', s.head);
-      const o = await store.transact(s.udf, `r${s.k++}`, [a]);
-      if (o.accepted) s.head = { container: a.container, index: a.next.index, apex: a.next.apex };
-      return o.accepted;
-    },
-  };
+  const own = ownAccountRows(store, frames);
   for (const clients of [1, 16]) rows.push(await run('transact, own account', clients, own));
+  if (procs > 1) rows.push(await severalProcesses(url, procs));
 
   const shared = await bindOne();
   let k = 0;
