@@ -167,6 +167,63 @@ describe('postgres store: an unreachable database', () => {
     }
   });
 
+  it('the database dropping away three times under a stream of transacts: every acknowledged one is there once, retries settle the rest', async () => {
+    const schema = newSchema();
+    await migrate(db.url, { schema });
+    const relay = new Relay(target());
+    await relay.start();
+    const store = await openPostgresStore(urlThrough(relay.port), { schema, poolSize: 4, connectTimeoutMs: 1000 });
+    const sources = await Promise.all([0, 1, 2, 3].map(() => catalogFrames(400, 64)));
+    try {
+      const a = newAccount();
+      await store.bind(a);
+      let stop = false;
+      let unavailable = 0;
+      // What a client does: on UNAVAILABLE, wait and send the same request (same id) again.
+      const writer = async (w: number): Promise<number> => {
+        const c = `MMM_W${w}`;
+        let head = NO_HEAD(c);
+        let n = 0;
+        while (!stop && head.index < 395) {
+          const t = appendOf(sources[w] as RealFrame[], c, head, 1);
+          for (;;) {
+            try {
+              const o = await store.transact(a.profileUdf, `w${w}-${n}`, [t]);
+              expect(o.accepted).toBe(true);
+              break;
+            } catch (e) {
+              if (!isDareError(e, 'UNAVAILABLE')) throw e;
+              unavailable++;
+              await new Promise((r) => setTimeout(r, 30));
+            }
+          }
+          head = { container: c, index: t.next.index, apex: t.next.apex };
+          n++;
+        }
+        return n;
+      };
+      const running = Promise.all([0, 1, 2, 3].map(writer));
+      for (let k = 0; k < 3; k++) {
+        await new Promise((r) => setTimeout(r, 150));
+        await relay.stop();
+        await new Promise((r) => setTimeout(r, 100));
+        await relay.start();
+      }
+      stop = true;
+      const counts = await running;
+      // The writers were still going when the relay went down each time (not all done before it).
+      expect(Math.min(...counts)).toBeLessThan(396);
+      expect(unavailable).toBeGreaterThan(0);
+      for (const [w, n] of counts.entries()) {
+        const got = await readAll(store, a.profileUdf, `MMM_W${w}`);
+        expect(got.map(hex)).toEqual((sources[w] as RealFrame[]).slice(0, n).map((f) => hex(f.bytes)));
+      }
+    } finally {
+      await relay.stop();
+      await store.close();
+    }
+  });
+
   it("its own connections terminated by the server (pg_terminate_backend): the next requests succeed on new ones", async () => {
     const schema = newSchema();
     await migrate(db.url, { schema });
