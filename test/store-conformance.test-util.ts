@@ -164,6 +164,8 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
         expect(await codeOf(store.heads('MBUNKNOWN'))).toBe('NOT_FOUND');
         expect(await codeOf(store.read('MBUNKNOWN', 'MMM_Access', 0, { maxFrames: 1, maxBytes: 1 }))).toBe('NOT_FOUND');
         expect(await codeOf(store.transact('MBUNKNOWN', 'r', [appendOf(frames, 'MMM_Access', NO_HEAD('MMM_Access'))]))).toBe('NOT_FOUND');
+        const onHead = { container: 'MMM_Access', index: 0, apex: frames[0]?.apex ?? new Uint8Array() };
+        expect(await codeOf(store.transact('MBUNKNOWN', 'r2', [appendOf(frames, 'MMM_Access', onHead)]))).toBe('NOT_FOUND');
       });
     });
 

@@ -26,6 +26,7 @@
 import type pg from 'pg';
 import { DareError, toHex, fromHex } from '../../lib/index.js';
 import type { ContainerAppend, ContainerHead, TransactOutcome } from '../../lib/mesh/index.js';
+import { FOREIGN_KEY_VIOLATION, sqlState } from './postgres-errors.js';
 
 /** Rows per INSERT of frames: 3 parameters each, well under PostgreSQL's 65,535. */
 const FRAMES_PER_INSERT = 2000;
@@ -131,12 +132,10 @@ export async function transactOn(
   await c.query('BEGIN; SET LOCAL synchronous_commit TO on');
   let open = true;
   try {
-    const pre = await c.query<{ outcome: StoredOutcome | null; bound: boolean }>(
-      `SELECT (SELECT outcome FROM ${s}.outcomes WHERE account = $1 AND request_id = $2) AS outcome,
-              EXISTS (SELECT 1 FROM ${s}.accounts WHERE profile_udf = $1) AS bound`, [account, requestId]);
-    const row = pre.rows[0];
-    if (row?.outcome) return decodeOutcome(row.outcome);
-    if (row?.bound !== true) throw new DareError('NOT_FOUND', `no account ${account} is bound here`);
+    // No look-up of the request id first (one round trip fewer on every Transact): a retry of a
+    // committed request finds its heads moved, conflicts, and recordOutcome returns the stored
+    // outcome; a retry whose heads still match writes, finds the stored outcome, and rolls back.
+    // An unknown account fails the foreign keys of heads or outcomes: NOT_FOUND.
     const sorted = [...appends].sort((x, y) => (x.container < y.container ? -1 : x.container > y.container ? 1 : 0));
     const conflicting = new Set<string>();
     for (const a of sorted) if (!(await moveHead(c, s, account, a))) conflicting.add(a.container);
@@ -159,6 +158,9 @@ export async function transactOn(
     await c.query('COMMIT');
     open = false;
     return outcome;
+  } catch (e) {
+    if (sqlState(e) === FOREIGN_KEY_VIOLATION) throw new DareError('NOT_FOUND', `no account ${account} is bound here`);
+    throw e;
   } finally {
     if (open) await c.query('ROLLBACK').catch(() => undefined);
   }
