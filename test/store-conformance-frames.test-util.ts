@@ -1,56 +1,114 @@
 /**
  * Real DARE sequence frames for the store tests: an encrypted catalog written with the library
- * (lib/index.ts's Catalog), split into its frames. The store never checks frames (the service
- * does), but the bytes it keeps and returns are then the ones a service really carries.
+ * (Catalog through lib/index.ts), split into its frames, each with the replica state after it
+ * (lib's keyless checkFrames: what the service computes before it calls transact, and what the
+ * embedded driver checks `next` against). Several writers racing on one head each need a
+ * different valid next frame: `fork` copies a catalog and adds an entry to each copy.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Catalog, SequenceReader } from '../lib/index.js';
+import { Catalog, EMPTY_REPLICA, SequenceReader, checkFrames, encodeReplicaState, type ReplicaState } from '../lib/index.js';
 import type { ContainerAppend, ContainerHead } from '../lib/mesh/index.js';
 
 export interface RealFrame {
   readonly bytes: Uint8Array;
-  /** The frame's TreeDigest (the sequence's apex after it). */
+  /** The sequence's apex after this frame (its TreeDigest). */
   readonly apex: Uint8Array;
+  /** The encoded replica state after this frame: the `frontier` the service hands the store. */
+  readonly frontier: Uint8Array;
 }
 
-/** The frames of a new encrypted catalog with `entries` entries of `valueBytes` random bytes (frame 0 is the header). */
-export async function catalogFrames(entries: number, valueBytes = 200): Promise<RealFrame[]> {
-  const dir = await mkdtemp(join(tmpdir(), 'store-frames-'));
+/** A catalog file and its frames; forks extend it with other entries. */
+export interface FrameSource {
+  readonly frames: RealFrame[];
+  /** `n` catalogs, each this one plus `count` new entries of its own. */
+  fork(n: number, count?: number): Promise<FrameSource[]>;
+}
+
+let folder: Promise<string> | undefined;
+let files = 0;
+/** One temporary folder per test process, removed when the process exits. */
+async function scratch(): Promise<string> {
+  folder ??= mkdtemp(join(tmpdir(), 'store-frames-')).then((d) => {
+    process.once('exit', () => void rm(d, { recursive: true, force: true }));
+    return d;
+  });
+  return folder;
+}
+
+async function framesOfFile(path: string, known: readonly RealFrame[], state: ReplicaState): Promise<RealFrame[]> {
+  const file = await readFile(path);
+  const reader = await SequenceReader.open(path);
+  const out = [...known];
   try {
-    const path = join(dir, 'MMM_Test.dcat');
-    const catalog = await Catalog.create(path, { secret: randomBytes(32) });
-    for (let i = 0; i < entries; i++) await catalog.add(`entry-${i}`, randomBytes(valueBytes));
-    await catalog.close();
-    const file = await readFile(path);
-    const reader = await SequenceReader.open(path);
-    const frames: RealFrame[] = [];
-    try {
-      for await (const view of reader.frames()) {
-        const bytes = new Uint8Array(file.subarray(view.position, view.end));
-        const apex = view.trailer?.treeDigest ?? view.header.treeDigest ?? createHash('sha256').update(bytes).digest();
-        frames.push({ bytes, apex: new Uint8Array(apex) });
-      }
-    } finally {
-      await reader.close();
+    let s = state;
+    for await (const view of reader.frames(known.length)) {
+      const bytes = new Uint8Array(file.subarray(view.position, view.end));
+      s = (await checkFrames(s, [bytes])).state;
+      out.push({ bytes, apex: new Uint8Array(s.apex), frontier: encodeReplicaState(s) });
     }
-    if (frames.length !== entries + 1) throw new Error(`catalog of ${entries} entries has ${frames.length} frames`);
-    return frames;
+    return out;
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await reader.close();
   }
 }
 
-/** The frontier the service would hand over; opaque to the store, distinct per head. */
-export function frontierOf(container: string, index: number): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(`${container}#${index}`).digest());
+function sourceOf(path: string, secret: Uint8Array, frames: RealFrame[], states: ReplicaState, valueBytes: number): FrameSource {
+  return {
+    frames,
+    async fork(n: number, count = 1): Promise<FrameSource[]> {
+      const dir = await scratch();
+      return Promise.all(Array.from({ length: n }, async () => {
+        const copy = join(dir, `fork-${++files}.dcat`);
+        await copyFile(path, copy);
+        const catalog = await Catalog.open(copy, { secret });
+        for (let i = 0; i < count; i++) await catalog.add(`fork-${files}-${i}-${randomBytes(4).toString('hex')}`, randomBytes(valueBytes));
+        await catalog.close();
+        const more = await framesOfFile(copy, frames, states);
+        if (more.length !== frames.length + count) throw new Error(`a fork of ${count} entries has ${more.length - frames.length} new frames`);
+        return sourceOf(copy, secret, more, await stateAfter(more), valueBytes);
+      }));
+    },
+  };
+}
+
+async function stateAfter(frames: readonly RealFrame[]): Promise<ReplicaState> {
+  return (await checkFrames(EMPTY_REPLICA, frames.map((f) => f.bytes))).state;
+}
+
+/** A new encrypted catalog with `entries` entries of `valueBytes` random bytes (frame 0 is the header). */
+export async function catalogSource(entries: number, valueBytes = 200): Promise<FrameSource> {
+  const path = join(await scratch(), `catalog-${++files}.dcat`);
+  const secret = new Uint8Array(randomBytes(32));
+  const catalog = await Catalog.create(path, { secret });
+  for (let i = 0; i < entries; i++) await catalog.add(`entry-${i}`, randomBytes(valueBytes));
+  await catalog.close();
+  const frames = await framesOfFile(path, [], EMPTY_REPLICA);
+  if (frames.length !== entries + 1) throw new Error(`catalog of ${entries} entries has ${frames.length} frames`);
+  return sourceOf(path, secret, frames, await stateAfter(frames), valueBytes);
+}
+
+/** The frames of a new catalog of `entries` entries. */
+export async function catalogFrames(entries: number, valueBytes = 200): Promise<RealFrame[]> {
+  return (await catalogSource(entries, valueBytes)).frames;
 }
 
 export const NO_HEAD = (container: string): ContainerHead => ({ container, index: -1, apex: new Uint8Array(0) });
 
-/** The append of frames `expected.index + 1 .. expected.index + count` of `source` to `container`. */
+/** The head of `source` at `index` (the state after its frame `index`). */
+export function headOf(source: readonly RealFrame[], container: string, index: number): ContainerHead {
+  const f = source[index];
+  if (index >= 0 && f === undefined) throw new Error(`source has no frame ${index}`);
+  return f === undefined ? NO_HEAD(container) : { container, index, apex: f.apex };
+}
+
+/**
+ * The append of frames `expected.index + 1 .. expected.index + count` of `source` to
+ * `container`, with the state after them. Valid (what a service would accept) when `expected`
+ * is `source`'s own head at that index; tests of conflicts pass other heads on purpose.
+ */
 export function appendOf(source: readonly RealFrame[], container: string, expected: ContainerHead, count = 1): ContainerAppend {
   const first = expected.index + 1;
   const frames = source.slice(first, first + count);
@@ -61,7 +119,7 @@ export function appendOf(source: readonly RealFrame[], container: string, expect
     container,
     expected: { container, index: expected.index, apex: expected.apex },
     frames: frames.map((f) => f.bytes),
-    next: { container, index, apex: last.apex, frontier: frontierOf(container, index) },
+    next: { container, index, apex: last.apex, frontier: last.frontier },
   };
 }
 

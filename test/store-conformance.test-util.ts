@@ -8,9 +8,9 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { isDareError } from '../lib/index.js';
+import { contentDigest, isDareError, utf8 } from '../lib/index.js';
 import type { AccountEntry, AccountStore, ContainerHead, TransactOutcome } from '../lib/mesh/index.js';
-import { appendOf, catalogFrames, frontierOf, headAfter, headText, hex, NO_HEAD, type RealFrame } from './store-conformance-frames.test-util.js';
+import { appendOf, catalogFrames, catalogSource, headAfter, headOf, headText, hex, NO_HEAD, type FrameSource, type RealFrame } from './store-conformance-frames.test-util.js';
 
 export interface OpenedStore {
   store: AccountStore;
@@ -23,7 +23,8 @@ let accountCounter = 0;
 export function newAccount(overrides: Partial<AccountEntry> = {}): AccountEntry {
   const n = ++accountCounter;
   return {
-    profileUdf: `MB${randomBytes(12).toString('hex').toUpperCase()}${n}`,
+    // Canonical UDF text, as the service's accounts have (the embedded driver names folders with it).
+    profileUdf: contentDigest(utf8(`account ${n} ${randomBytes(8).toString('hex')}`), 'application/test'),
     address: `user${n}-${randomBytes(3).toString('hex')}@example.com`,
     kind: 'user',
     status: 'active',
@@ -97,7 +98,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
         await store.bind(b);
         expect(entryText(await store.account(a.profileUdf))).toBe(entryText(a));
         expect(entryText(await store.accountByAddress(b.address))).toBe(entryText(b));
-        expect(await store.account('MBNOSUCHACCOUNT')).toBeUndefined();
+        expect(await store.account(newAccount().profileUdf)).toBeUndefined();
         expect(await store.accountByAddress('nobody@example.com')).toBeUndefined();
         const listed: string[] = [];
         for await (const e of store.accounts()) listed.push(entryText(e));
@@ -147,7 +148,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
         await store.transact(a.profileUdf, 'r', [appendOf(frames, 'MMM_Device', NO_HEAD('MMM_Device'), 2)]);
         const hs = await store.heads(a.profileUdf, ['MMM_Task', 'MMM_Device', 'MMM_Access']);
         expect(hs.map((h) => [h.container, h.index, h.apex.length])).toEqual([['MMM_Task', -1, 0], ['MMM_Device', 1, frames[1]?.apex.length], ['MMM_Access', -1, 0]]);
-        expect(hex(hs[1]?.frontier ?? new Uint8Array())).toBe(hex(frontierOf('MMM_Device', 1)));
+        expect(hex(hs[1]?.frontier ?? new Uint8Array())).toBe(hex(frames[1]?.frontier ?? new Uint8Array()));
         expect(hex(hs[1]?.apex ?? new Uint8Array())).toBe(hex(frames[1]?.apex ?? new Uint8Array()));
       });
 
@@ -161,11 +162,12 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
       });
 
       it('an unknown account is NOT_FOUND for heads, read and transact', async () => {
-        expect(await codeOf(store.heads('MBUNKNOWN'))).toBe('NOT_FOUND');
-        expect(await codeOf(store.read('MBUNKNOWN', 'MMM_Access', 0, { maxFrames: 1, maxBytes: 1 }))).toBe('NOT_FOUND');
-        expect(await codeOf(store.transact('MBUNKNOWN', 'r', [appendOf(frames, 'MMM_Access', NO_HEAD('MMM_Access'))]))).toBe('NOT_FOUND');
+        const unknown = newAccount().profileUdf;
+        expect(await codeOf(store.heads(unknown))).toBe('NOT_FOUND');
+        expect(await codeOf(store.read(unknown, 'MMM_Access', 0, { maxFrames: 1, maxBytes: 1 }))).toBe('NOT_FOUND');
+        expect(await codeOf(store.transact(unknown, 'r', [appendOf(frames, 'MMM_Access', NO_HEAD('MMM_Access'))]))).toBe('NOT_FOUND');
         const onHead = { container: 'MMM_Access', index: 0, apex: frames[0]?.apex ?? new Uint8Array() };
-        expect(await codeOf(store.transact('MBUNKNOWN', 'r2', [appendOf(frames, 'MMM_Access', onHead)]))).toBe('NOT_FOUND');
+        expect(await codeOf(store.transact(unknown, 'r2', [appendOf(frames, 'MMM_Access', onHead)]))).toBe('NOT_FOUND');
       });
     });
 
@@ -182,7 +184,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
         expect(all.map(hex)).toEqual(frames.slice(0, 8).map((f) => hex(f.bytes)));
         const [h] = await store.heads(a.profileUdf, ['MMM_Credential']);
         expect(h?.index).toBe(7);
-        expect(hex(h?.frontier ?? new Uint8Array())).toBe(hex(frontierOf('MMM_Credential', 7)));
+        expect(hex(h?.frontier ?? new Uint8Array())).toBe(hex(frames[7]?.frontier ?? new Uint8Array()));
       });
 
       it('a stale index, a wrong apex, or -1 for an existing container is a Conflict listing the current head', async () => {
@@ -254,43 +256,48 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
       it('concurrent transacts on one head: exactly one accepts, the others conflict with its head', async () => {
         const a = await bound();
         const c = 'MMM_Inbound';
-        await store.transact(a.profileUdf, 'seed', [appendOf(frames, c, NO_HEAD(c), 2)]);
-        const expected = headAfter(appendOf(frames, c, NO_HEAD(c), 2));
-        const sources = await Promise.all(Array.from({ length: 6 }, () => catalogFrames(4, 64)));
+        const base = await catalogSource(1, 64);
+        await store.transact(a.profileUdf, 'seed', [appendOf(base.frames, c, NO_HEAD(c), 2)]);
+        const expected = headOf(base.frames, c, 1);
+        // Six writers, each with two valid frames of its own after the same head.
+        const sources = (await base.fork(6, 2)).map((f) => f.frames);
         const attempts = sources.map((src, w) => store.transact(a.profileUdf, `race-${w}`, [appendOf(src, c, expected, 2)]));
         const outcomes = await Promise.all(attempts);
         const winners = outcomes.flatMap((o, w) => (o.accepted ? [w] : []));
         expect(winners).toHaveLength(1);
         const w = winners[0] as number;
-        const winnerHead = headText(headAfter(appendOf(sources[w] as RealFrame[], c, expected, 2)));
+        const winner = sources[w] ?? [];
+        const winnerHead = headText(headAfter(appendOf(winner, c, expected, 2)));
         for (const o of outcomes) if (!o.accepted) expect(o.conflicts.map(headText)).toEqual([winnerHead]);
         const all = await readAll(store, a.profileUdf, c);
-        expect(all.map(hex)).toEqual([...frames.slice(0, 2), ...(sources[w] as RealFrame[]).slice(2, 4)].map((f) => hex(f.bytes)));
+        expect(all.map(hex)).toEqual(winner.slice(0, 4).map((f) => hex(f.bytes)));
       });
 
       it('concurrent writers over several rounds and two containers: the heads only move by accepted transacts, frames contiguous', async () => {
         const a = await bound();
         const writers = 4;
         const rounds = 6;
-        const sources = await Promise.all(Array.from({ length: writers }, () => catalogFrames(rounds * 2 + 2, 64)));
+        // Each container's sequence so far; every round each writer forks it with a frame of its own.
+        const current = new Map<string, FrameSource>([['MMM_Access', await catalogSource(0, 64)], ['MMM_Device', await catalogSource(0, 64)]]);
         let accepted = 0;
-        const expectedFrames = new Map<string, string[]>([['MMM_Access', []], ['MMM_Device', []]]);
         for (let round = 0; round < rounds; round++) {
           const hs = await store.heads(a.profileUdf, ['MMM_Access', 'MMM_Device']);
-          const outcomes = await Promise.all(sources.map((src, w) => {
+          const forks = new Map<string, FrameSource[]>();
+          for (const [c, src] of current) forks.set(c, await src.fork(writers));
+          const outcomes = await Promise.all(Array.from({ length: writers }, (_, w) => {
             // Half the writers name the containers in the other order: no deadlock, one winner.
             const order = w % 2 === 0 ? hs : [...hs].reverse();
-            return store.transact(a.profileUdf, `round-${round}-${w}`, order.map((h) => appendOf(src, h.container, h, 1)));
+            const appends = order.map((h) => appendOf(forks.get(h.container)?.[w]?.frames ?? [], h.container, h, h.index === -1 ? 2 : 1));
+            return store.transact(a.profileUdf, `round-${round}-${w}`, appends);
           }));
           const won = outcomes.flatMap((o, w) => (o.accepted ? [w] : []));
           expect(won).toHaveLength(1);
           accepted++;
-          const src = sources[won[0] as number] as RealFrame[];
-          for (const h of hs) expectedFrames.get(h.container)?.push(hex(src[h.index + 1]?.bytes ?? new Uint8Array()));
+          for (const c of current.keys()) current.set(c, forks.get(c)?.[won[0] as number] as FrameSource);
         }
-        for (const [c, want] of expectedFrames) {
-          expect((await readAll(store, a.profileUdf, c, 2)).map(hex)).toEqual(want);
-          expect((await store.heads(a.profileUdf, [c]))[0]?.index).toBe(accepted - 1);
+        for (const [c, src] of current) {
+          expect((await readAll(store, a.profileUdf, c, 2)).map(hex)).toEqual(src.frames.map((f) => hex(f.bytes)));
+          expect((await store.heads(a.profileUdf, [c]))[0]?.index).toBe(accepted);
         }
       });
     });
@@ -377,7 +384,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
         expect(entryText(await store.account(a.profileUdf))).toBe(entryText(a));
         const hs = await store.heads(a.profileUdf, ['MMM_Access', 'MMM_Contact']);
         expect(hs.map(headText)).toEqual([headText(headAfter(t)), `MMM_Contact@1:${hex(other[1]?.apex ?? new Uint8Array())}`]);
-        expect(hex(hs[0]?.frontier ?? new Uint8Array())).toBe(hex(frontierOf('MMM_Access', 5)));
+        expect(hex(hs[0]?.frontier ?? new Uint8Array())).toBe(hex(frames[5]?.frontier ?? new Uint8Array()));
         expect((await readAll(store, a.profileUdf, 'MMM_Access')).map(hex)).toEqual(frames.slice(0, 6).map((f) => hex(f.bytes)));
         expect(await store.remember(id, Date.now() + 600_000)).toBe(false);
         const retry = await store.transact(a.profileUdf, 'durable', [t]);

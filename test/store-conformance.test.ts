@@ -4,6 +4,10 @@
  * database for this file, dropped at the end; and the embedded driver (lib/mesh/store/embedded.ts).
  */
 import { afterAll, beforeAll } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openEmbeddedStore } from '../lib/mesh/index.js';
 import { migrate, openPostgresStore } from '../server/store/postgres.js';
 import { describeStoreConformance } from './store-conformance.test-util.js';
 import { createTestDatabase, newSchema, sql, type TestDatabase } from './store-conformance-pg.test-util.js';
@@ -34,6 +38,19 @@ describeStoreConformance('postgres', async () => {
   };
 });
 
-// The embedded driver (lib/mesh/store/embedded.ts, the replica engineer's) had not landed on main
-// when this suite was written; when it does, its line is:
-// describeStoreConformance('embedded', async () => { const root = await mkdtemp(...); let store = await openEmbeddedStore(root); ... });
+describeStoreConformance('embedded', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'store-embedded-'));
+  let store = await openEmbeddedStore(root);
+  return {
+    store,
+    async reopen() {
+      await store.close();
+      store = await openEmbeddedStore(root);
+      return store;
+    },
+    async cleanup() {
+      await store.close();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+});
