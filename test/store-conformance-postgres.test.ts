@@ -15,6 +15,7 @@ import { newAccount, readAll } from './store-conformance.test-util.js';
 import { appendOf, catalogFrames, hex, NO_HEAD, type RealFrame } from './store-conformance-frames.test-util.js';
 import { createTestDatabase, newSchema, sql, type TestDatabase } from './store-conformance-pg.test-util.js';
 
+const WRITER_LABELS = ['MMM_Access', 'MMM_Device', 'MMM_Task', 'MMM_Contact'];
 let db: TestDatabase;
 let frames: RealFrame[];
 beforeAll(async () => {
@@ -181,7 +182,7 @@ describe('postgres store: an unreachable database', () => {
       let unavailable = 0;
       // What a client does: on UNAVAILABLE, wait and send the same request (same id) again.
       const writer = async (w: number): Promise<number> => {
-        const c = `MMM_W${w}`;
+        const c = WRITER_LABELS[w] as string;
         let head = NO_HEAD(c);
         let n = 0;
         while (!stop && head.index < 395) {
@@ -215,7 +216,7 @@ describe('postgres store: an unreachable database', () => {
       expect(Math.min(...counts)).toBeLessThan(396);
       expect(unavailable).toBeGreaterThan(0);
       for (const [w, n] of counts.entries()) {
-        const got = await readAll(store, a.profileUdf, `MMM_W${w}`);
+        const got = await readAll(store, a.profileUdf, WRITER_LABELS[w] as string);
         expect(got.map(hex)).toEqual((sources[w] as RealFrame[]).slice(0, n).map((f) => hex(f.bytes)));
       }
     } finally {

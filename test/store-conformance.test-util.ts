@@ -141,6 +141,45 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
       });
     });
 
+    describe('hostile input', () => {
+      it('a profile UDF that is not canonical UDF text is UDF_INVALID; an address that is not one is MALFORMED', async () => {
+        for (const udf of ['MBUNKNOWN', '../etc', '', 'mb2a-aaaa']) {
+          expect(await codeOf(store.bind(newAccount({ profileUdf: udf })))).toBe('UDF_INVALID');
+          expect(await codeOf(store.heads(udf))).toBe('UDF_INVALID');
+        }
+        for (const address of ['no-at-sign', '@example.com', 'alice@', 'a b@example.com']) {
+          expect(await codeOf(store.bind(newAccount({ address })))).toBe('MALFORMED');
+        }
+        expect(await codeOf(store.bind(newAccount({ kind: 'robot' as AccountEntry['kind'] })))).toBe('MALFORMED');
+        expect(await codeOf(store.bind(newAccount({ status: 'gone' as AccountEntry['status'] })))).toBe('MALFORMED');
+        expect((await store.status()).accounts).toBe(0);
+      });
+
+      it('addresses are canonical: the domain in lower case, found whatever its case', async () => {
+        const a = newAccount();
+        const [local, domain] = a.address.split('@') as [string, string];
+        await store.bind({ ...a, address: `${local}@${domain.toUpperCase()}` });
+        expect((await store.account(a.profileUdf))?.address).toBe(a.address);
+        expect((await store.accountByAddress(`${local}@${domain.toUpperCase()}`))?.profileUdf).toBe(a.profileUdf);
+        expect(await codeOf(store.bind(newAccount({ address: `${local}@${domain.replace(/^./, (c) => c.toUpperCase())}` })))).toBe('CONFLICT');
+      });
+
+      it('a container that is not a store label, bad read bounds, a container named twice, frames that do not give the next head: MALFORMED', async () => {
+        const a = await bound();
+        expect(await codeOf(store.read(a.profileUdf, '../MMM_Access', 0, { maxFrames: 1, maxBytes: 1 }))).toBe('MALFORMED');
+        expect(await codeOf(store.transact(a.profileUdf, 'r0', [appendOf(frames, 'MMM_Nonsense', NO_HEAD('MMM_Nonsense'))]))).toBe('MALFORMED');
+        for (const [from, limits] of [[-1, { maxFrames: 1, maxBytes: 1 }], [0, { maxFrames: 0, maxBytes: 1 }], [0, { maxFrames: 1, maxBytes: 0 }], [0.5, { maxFrames: 1, maxBytes: 1 }]] as const) {
+          expect(await codeOf(store.read(a.profileUdf, 'MMM_Access', from, limits))).toBe('MALFORMED');
+        }
+        const twice = appendOf(frames, 'MMM_Access', NO_HEAD('MMM_Access'));
+        expect(await codeOf(store.transact(a.profileUdf, 'r1', [twice, twice]))).toBe('MALFORMED');
+        const short = { ...appendOf(frames, 'MMM_Access', NO_HEAD('MMM_Access'), 3), frames: frames.slice(0, 2).map((f) => f.bytes) };
+        expect(await codeOf(store.transact(a.profileUdf, 'r2', [short]))).toBe('MALFORMED');
+        expect(await codeOf(store.transact(a.profileUdf, '', [appendOf(frames, 'MMM_Access', NO_HEAD('MMM_Access'))]))).toBe('MALFORMED');
+        expect(await store.heads(a.profileUdf)).toEqual([]);
+      });
+    });
+
     describe('heads', () => {
       it('a new account has none; a missing container has index -1 and an empty apex, in the order asked', async () => {
         const a = await bound();

@@ -50,24 +50,6 @@ export function decodeOutcome(o: StoredOutcome): TransactOutcome {
   return o.accepted ? { accepted: true, heads: loadHeads(o.heads) } : { accepted: false, conflicts: loadHeads(o.conflicts) };
 }
 
-/** Checks what the service hands over: one append per container, as many frames as the heads move. */
-export function checkAppends(appends: readonly ContainerAppend[]): void {
-  const seen = new Set<string>();
-  for (const a of appends) {
-    if (seen.has(a.container)) throw new RangeError(`transact names the container ${a.container} twice`);
-    seen.add(a.container);
-    if (a.expected.container !== a.container || a.next.container !== a.container) {
-      throw new RangeError(`transact on ${a.container}: expected and next heads name another container`);
-    }
-    if (!Number.isSafeInteger(a.expected.index) || a.expected.index < -1 || !Number.isSafeInteger(a.next.index)) {
-      throw new RangeError(`transact on ${a.container}: heads must have integer indexes`);
-    }
-    if (a.frames.length === 0 || a.next.index - a.expected.index !== a.frames.length) {
-      throw new RangeError(`transact on ${a.container}: ${a.frames.length} frames do not take index ${a.expected.index} to ${a.next.index}`);
-    }
-  }
-}
-
 /** The current heads of `containers` (index -1 for a missing one), in their order. */
 export async function currentHeads(c: pg.ClientBase, s: string, account: string, containers: readonly string[]): Promise<ContainerHead[]> {
   const r = await c.query<{ container: string; index: string; apex: Buffer }>(

@@ -19,7 +19,8 @@ import type {
 import { SCHEMA_VERSION } from './migrations/index.js';
 import { isRetryableTransaction, isUnavailable, sqlState, storeError, UNIQUE_VIOLATION } from './postgres-errors.js';
 import { quotedSchema, redactedUrl, schemaVersion, type PostgresOptions } from './postgres-migrate.js';
-import { checkAppends, transactOn } from './postgres-transact.js';
+import { transactOn } from './postgres-transact.js';
+import { canonicalAddress, checkedAppends, checkedEntry, checkProfileUdf, checkRead, containerLabel } from './postgres-input.js';
 
 export { migrate } from './postgres-migrate.js';
 export type { PostgresOptions, MigrationReport } from './postgres-migrate.js';
@@ -52,12 +53,6 @@ function entryOf(r: AccountRow): AccountEntry {
     profileUdf: r.profile_udf, address: r.address, kind: r.kind as AccountEntry['kind'], status: r.status as AccountEntry['status'],
     profile: new Uint8Array(r.profile), created: r.created,
   };
-}
-
-function checkLimits(from: number, limits: ReadLimits): void {
-  if (!Number.isSafeInteger(from) || from < 0) throw new RangeError(`read from ${from}: not an index`);
-  if (!Number.isSafeInteger(limits.maxFrames) || limits.maxFrames < 1) throw new RangeError('read: maxFrames must be at least 1');
-  if (!Number.isSafeInteger(limits.maxBytes) || limits.maxBytes < 0) throw new RangeError('read: maxBytes must be a count of bytes');
 }
 
 /**
@@ -146,7 +141,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   });
 
   return {
-    async bind(entry: AccountEntry): Promise<void> {
+    async bind(given: AccountEntry): Promise<void> {
+      const entry = checkedEntry(given);
       try {
         await withClient('binding an account', (c) => c.query(
           `INSERT INTO ${s}.accounts (profile_udf, address, kind, status, profile, created) VALUES ($1, $2, $3, $4, $5, $6)`,
@@ -159,18 +155,20 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     },
 
     async unbind(profileUdf: string): Promise<boolean> {
+      checkProfileUdf(profileUdf);
       // Heads, frames and outcomes go with the account (ON DELETE CASCADE), in one transaction.
       const r = await withClient('unbinding an account', (c) => c.query(`DELETE FROM ${s}.accounts WHERE profile_udf = $1`, [profileUdf]), false);
       return r.rowCount === 1;
     },
 
     async account(profileUdf: string): Promise<AccountEntry | undefined> {
+      checkProfileUdf(profileUdf);
       const r = await query<AccountRow>('reading an account', `SELECT * FROM ${s}.accounts WHERE profile_udf = $1`, [profileUdf]);
       return r.rows[0] && entryOf(r.rows[0]);
     },
 
     async accountByAddress(address: string): Promise<AccountEntry | undefined> {
-      const r = await query<AccountRow>('reading an account', `SELECT * FROM ${s}.accounts WHERE address = $1`, [address]);
+      const r = await query<AccountRow>('reading an account', `SELECT * FROM ${s}.accounts WHERE address = $1`, [canonicalAddress(address)]);
       return r.rows[0] && entryOf(r.rows[0]);
     },
 
@@ -187,7 +185,9 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       }
     },
 
-    async heads(profileUdf: string, containers?: readonly string[]): Promise<readonly ContainerState[]> {
+    async heads(profileUdf: string, asked?: readonly string[]): Promise<readonly ContainerState[]> {
+      checkProfileUdf(profileUdf);
+      const containers = asked?.map(containerLabel);
       return withClient('reading heads', async (c) => {
         const r = await c.query<{ container: string; index: string; apex: Buffer; frontier: Buffer; bound: boolean }>(
           `SELECT a.bound, h.container, h.index, h.apex, h.frontier
@@ -204,8 +204,10 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       }, true);
     },
 
-    async read(profileUdf: string, container: string, from: number, limits: ReadLimits): Promise<FramePage> {
-      checkLimits(from, limits);
+    async read(profileUdf: string, name: string, from: number, limits: ReadLimits): Promise<FramePage> {
+      checkRead(from, limits);
+      checkProfileUdf(profileUdf);
+      const container = containerLabel(name);
       return withClient('reading frames', async (c) => {
         // One statement, so one snapshot: the page and the head agree. The running sum is of
         // octet_length, which reads the stored length, not the bytes: frames past the page are
@@ -232,8 +234,9 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       }, true);
     },
 
-    async transact(profileUdf: string, requestId: string, appends: readonly ContainerAppend[]): Promise<TransactOutcome> {
-      checkAppends(appends);
+    async transact(profileUdf: string, requestId: string, given: readonly ContainerAppend[]): Promise<TransactOutcome> {
+      const appends = checkedAppends(requestId, given);
+      checkProfileUdf(profileUdf);
       // Retried once on a lost connection: the request id makes a second run return the first's outcome.
       return withClient('transact', (c) => transactOn(c, s, profileUdf, requestId, appends), true);
     },
