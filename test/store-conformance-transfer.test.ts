@@ -2,9 +2,9 @@
  * Export and import between stores (server/store/transfer.ts, for `meshd export` / `meshd
  * import`), through server/store/open.ts's openStore: a PostgreSQL store exported to a folder
  * and imported into another is the same store (accounts, heads with their frontiers, every
- * frame's bytes); the folder's container files are the sequences' exact bytes; a changed,
- * cut or lengthened frame in the folder is refused with nothing bound; a non-empty target folder
- * and an account already bound are refused.
+ * frame's bytes); embedded -> PostgreSQL -> embedded likewise, the last root's container files
+ * byte-identical to the exported ones; a changed, cut or lengthened frame in the folder is
+ * refused with nothing bound; a non-empty target folder and an account already bound are refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -103,12 +103,12 @@ describe('export and import', () => {
   });
 
   it('each container file is the sequence itself: the frames back to back', async () => {
-    const file = await readFile(join(exported, 'accounts', udfs[0] as string, 'MMM_Inbound'));
+    const file = await readFile(join(exported, 'accounts', udfs[0] as string, 'MMM_Inbound.dspl'));
     expect(hex(file)).toBe(frames.slice(0, 12).map((f) => hex(f.bytes)).join(''));
   });
 
   it('a changed, cut or lengthened frame in the folder is refused, and nothing of that account is bound', async () => {
-    const path = join(exported, 'accounts', udfs[2] as string, 'MMM_Access');
+    const path = join(exported, 'accounts', udfs[2] as string, 'MMM_Access.dcat');
     const original = await readFile(path);
     try {
       for (const [bad, want] of [
@@ -143,11 +143,37 @@ describe('export and import', () => {
     }
   });
 
-  it('openStore: a postgres:// URL is the PostgreSQL driver; a folder is the embedded driver, not built in yet', async () => {
+  it('openStore: a postgres:// URL is the PostgreSQL driver; a folder is the embedded driver', async () => {
     const s = await freshStore();
     expect((await s.status()).driver).toBe('postgres');
     await s.close();
     expect(await migrateStore(join(dir, 'root'))).toBeUndefined();
-    expect(await code(openStore(join(dir, 'root')))).toBe('UNAVAILABLE');
+    const e = await openStore(join(dir, 'root'));
+    expect((await e.status()).driver).toBe('embedded');
+    await e.close();
+  });
+
+  it('embedded -> PostgreSQL -> embedded: the same store, and the last root holds the exported files byte for byte', async () => {
+    const first = await openStore(join(dir, 'embedded-1'));
+    const pgStore = await freshStore();
+    const last = await openStore(join(dir, 'embedded-2'));
+    try {
+      expect((await importStore(exported, first)).accounts).toBe(3);
+      const viaEmbedded = join(dir, 'export-embedded');
+      await exportStore(first, viaEmbedded);
+      await importStore(viaEmbedded, pgStore);
+      const viaPg = join(dir, 'export-pg');
+      await exportStore(pgStore, viaPg);
+      await importStore(viaPg, last);
+      const want = await snapshot(source);
+      for (const s of [first, pgStore, last]) expect(await snapshot(s)).toEqual(want);
+      for (const c of ['MMM_Access.dcat', 'MMM_Inbound.dspl']) {
+        const exportedFile = await readFile(join(exported, 'accounts', udfs[0] as string, c));
+        expect(hex(await readFile(join(dir, 'embedded-2', 'accounts', udfs[0] as string, c)))).toBe(hex(exportedFile));
+        expect(hex(await readFile(join(viaPg, 'accounts', udfs[0] as string, c)))).toBe(hex(exportedFile));
+      }
+    } finally {
+      await Promise.all([first.close(), pgStore.close(), last.close()]);
+    }
   });
 });

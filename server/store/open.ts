@@ -5,8 +5,7 @@
  * export and import between them (server/store/transfer.ts), for `meshd export` / `meshd import`.
  * @module
  */
-import { DareError } from '../../lib/index.js';
-import type { AccountStore } from '../../lib/mesh/index.js';
+import { openEmbeddedStore, type AccountStore } from '../../lib/mesh/index.js';
 import { migrate, openPostgresStore, type MigrationReport, type PostgresStoreOptions } from './postgres.js';
 
 export { exportStore, importStore, MAX_IMPORT_ACCOUNT_BYTES } from './transfer.js';
@@ -20,9 +19,7 @@ export function isPostgresSpec(spec: string): boolean {
 export async function openStore(spec: string, options: PostgresStoreOptions = {}): Promise<AccountStore> {
   if (isPostgresSpec(spec)) return openPostgresStore(spec, options);
   if (spec === '') throw new RangeError('a store is a postgres:// URL or a folder');
-  // The embedded driver (lib/mesh/store/embedded.ts) had not landed when this was written; its line is:
-  // return openEmbeddedStore(spec);
-  throw new DareError('UNAVAILABLE', `the embedded store driver is not built into this meshd yet (store ${spec})`);
+  return openEmbeddedStore(spec);
 }
 
 /** `meshd migrate-db`: brings a PostgreSQL store's schema up to date; an embedded store needs none. */

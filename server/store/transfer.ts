@@ -4,8 +4,8 @@
  * embedded store and grows onto PostgreSQL).
  *
  * The export folder: `accounts/<ProfileUdf>/profile` (the EnvelopedProfileAccount's bytes),
- * `accounts/<ProfileUdf>/<container>` (the container's frames back to back: the DARE sequence
- * file itself), and `manifest.json` last (its presence marks a whole export): every account
+ * `accounts/<ProfileUdf>/MMM_<store>.dcat|dspl` (the container's frames back to back: the DARE
+ * sequence file itself, byte-identical to the embedded store's and the devices' copies), and `manifest.json` last (its presence marks a whole export): every account
  * entry, and per container its head (index, apex, frontier) and each frame's length and SHA-256.
  * Everything is fsynced. The replay cache and request outcomes are not carried: they last
  * minutes, and a request in flight during a move is retried by its client.
@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DareError } from '../../lib/index.js';
+import { isSpool, storeLabel } from '../../lib/mesh/index.js';
 import type { AccountEntry, AccountStore, ContainerAppend } from '../../lib/mesh/index.js';
 
 const FORMAT = 'dare-mesh-store-export';
@@ -40,6 +41,13 @@ export interface TransferReport {
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+/** The file of a container: `MMM_Contact.dcat`, `MMM_Inbound.dspl`, as in the embedded store's root. */
+function containerFile(container: unknown): string {
+  const label = typeof container === 'string' ? storeLabel(container) : undefined;
+  if (label === undefined || label !== container) throw new DareError('MALFORMED', `export: ${JSON.stringify(container)} is not a store label`);
+  return `${label}.${isSpool(label) ? 'dspl' : 'dcat'}`;
+}
 
 /** A name used as a file name: UDFs and store labels are plain; anything else is refused. */
 function safeName(s: unknown, what: string): string {
@@ -100,7 +108,7 @@ export async function exportStore(from: AccountStore, toDir: string): Promise<Tr
         report.bytes += f.length;
         return f;
       };
-      await writeSynced(join(dir, safeName(h.container, 'container')), (async function* () {
+      await writeSynced(join(dir, containerFile(h.container)), (async function* () {
         for await (const f of framesOf(from, e.profileUdf, h.container, h.index)) yield record(f);
       })());
       containers.push({ container: h.container, index: h.index, apex: hexOf(h.apex), frontier: hexOf(h.frontier), frames });
@@ -156,8 +164,8 @@ export async function importStore(fromDir: string, to: AccountStore): Promise<Tr
     const appends: ContainerAppend[] = [];
     let size = 0;
     for (const c of a.containers) {
-      const where = `${udf}/${safeName(c.container, 'container')}`;
-      const frames = splitFrames(await readFile(join(dir, c.container)), c, where);
+      const where = `${udf}/${containerFile(c?.container)}`;
+      const frames = splitFrames(await readFile(join(dir, containerFile(c.container))), c, where);
       size += frames.reduce((n, f) => n + f.length, 0);
       if (size > MAX_IMPORT_ACCOUNT_BYTES) throw new DareError('LIMIT_EXCEEDED', `import: account ${udf} holds more than ${MAX_IMPORT_ACCOUNT_BYTES} bytes`);
       appends.push({
