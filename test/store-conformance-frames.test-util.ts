@@ -6,11 +6,11 @@
  * different valid next frame: `fork` copies a catalog and adds an entry to each copy.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Catalog, EMPTY_REPLICA, SequenceReader, checkFrames, encodeReplicaState, type ReplicaState } from '../lib/index.js';
-import type { ContainerAppend, ContainerHead } from '../lib/mesh/index.js';
+import { Catalog, EMPTY_REPLICA, SequenceReader, checkFrames, decodeReplicaState, encodeReplicaState, type ReplicaState } from '../lib/index.js';
+import type { ContainerAppend, ContainerHead, ContainerState } from '../lib/mesh/index.js';
 
 export interface RealFrame {
   readonly bytes: Uint8Array;
@@ -135,4 +135,46 @@ export function hex(b: Uint8Array): string {
 /** A head as comparable text (bytes compared as hex, whatever Uint8Array subclass the driver returns). */
 export function headText(h: ContainerHead): string {
   return `${h.container}@${h.index}:${hex(h.apex)}`;
+}
+
+/**
+ * What a device does before it writes: its copy of a container is `frames` (the store's, read
+ * back), it adds `count` entries under the container's `secret`, and it sends the new frames.
+ * Returns the new frames' bytes (a new catalog, header frame included, when `frames` is empty).
+ */
+export async function deviceWrite(frames: readonly Uint8Array[], secret: Uint8Array, count: number, valueBytes = 64): Promise<Uint8Array[]> {
+  const path = join(await scratch(), `device-${process.pid}-${++files}.dcat`);
+  try {
+    let catalog: Catalog;
+    if (frames.length === 0) catalog = await Catalog.create(path, { secret });
+    else {
+      await writeFile(path, Buffer.concat(frames.map((f) => Buffer.from(f))));
+      catalog = await Catalog.open(path, { secret });
+    }
+    for (let i = 0; i < count; i++) await catalog.add(`device-${process.pid}-${files}-${i}-${randomBytes(4).toString('hex')}`, randomBytes(valueBytes));
+    await catalog.close();
+    const file = await readFile(path);
+    const reader = await SequenceReader.open(path);
+    const out: Uint8Array[] = [];
+    try {
+      for await (const view of reader.frames(frames.length)) out.push(new Uint8Array(file.subarray(view.position, view.end)));
+    } finally {
+      await reader.close();
+    }
+    return out;
+  } finally {
+    await rm(path, { force: true });
+  }
+}
+
+/** The append of `frames` after `head`, with the state the service's keyless check gives (lib's checkFrames). */
+export async function checkedAppend(head: ContainerState, frames: readonly Uint8Array[]): Promise<ContainerAppend> {
+  const from = head.index >= 0 ? decodeReplicaState(head.frontier) : EMPTY_REPLICA;
+  const { state } = await checkFrames(from, frames);
+  const container = head.container;
+  return {
+    container, frames,
+    expected: { container, index: head.index, apex: head.apex },
+    next: { container, index: state.index, apex: state.apex, frontier: encodeReplicaState(state) },
+  };
 }

@@ -7,13 +7,13 @@
  *   {"id":1,"op":"bind","entry":{...}}           -> {"id":1,"ok":true}
  *   {"id":2,"op":"transact","udf":..,"requestId":..,"appends":[...]} (bytes as hex)
  *   {"id":3,"op":"readAll","udf":..,"container":..} -> frames as hex, the head
- *   {"id":4,"op":"race","udf":..,"attempts":N}    -> N transacts on whatever heads it reads, each 2 frames
- *                                                   of MMM_Inbound and 1 of MMM_Access from its own catalog
+ *   {"id":4,"op":"race","udf":..,"attempts":N,"secrets":{..}} -> N transacts on whatever heads it reads,
+ *        each 2 new catalog entries in MMM_Inbound and 1 in MMM_Access, written on its copy of them
  */
 import { createInterface } from 'node:readline';
 import { openPostgresStore } from '../server/store/postgres.js';
 import type { AccountEntry, ContainerAppend } from '../lib/mesh/index.js';
-import { appendOf, catalogFrames, hex } from './store-conformance-frames.test-util.js';
+import { checkedAppend, deviceWrite, hex } from './store-conformance-frames.test-util.js';
 
 const [url, schema, name] = process.argv.slice(2);
 if (url === undefined || schema === undefined || name === undefined) throw new Error('usage: frontend URL SCHEMA NAME');
@@ -32,7 +32,17 @@ function appendFromWire(a: WireAppend): ContainerAppend {
 }
 
 const store = await openPostgresStore(url, { schema, poolSize: 4, applicationName: `frontend-${name}` });
-const source = await catalogFrames(160, 64);
+
+/** Frames 0..index of a container, page by page. */
+async function framesUpTo(udf: string, container: string, index: number): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  while (out.length <= index) {
+    const page = await store.read(udf, container, out.length, { maxFrames: 50, maxBytes: 1 << 20 });
+    if (page.frames.length === 0) throw new Error(`${container}: frame ${out.length} missing below ${index}`);
+    out.push(...page.frames.slice(0, index + 1 - out.length));
+  }
+  return out;
+}
 
 async function handle(req: Record<string, unknown>): Promise<unknown> {
   const udf = req.udf as string;
@@ -59,21 +69,29 @@ async function handle(req: Record<string, unknown>): Promise<unknown> {
       return { frames, head };
     }
     case 'race': {
-      // What a front end does for a client that rebases on Conflict: read the heads, build on them, transact.
+      // What a device's front end sees: each attempt syncs (reads the frames up to the heads),
+      // writes new catalog entries on that copy (valid next frames), and transacts; on Conflict
+      // it starts again from the new heads.
+      const secrets = new Map(Object.entries(req.secrets as Record<string, string>).map(([c, k]) => [c, fromHexText(k)]));
       const won: { inbound: number[]; access: number[]; frames: Record<string, string> }[] = [];
       let conflicts = 0;
       for (let k = 0; k < (req.attempts as number); k++) {
-        const [inbound, access] = await store.heads(udf, ['MMM_Inbound', 'MMM_Access']);
-        if (inbound === undefined || access === undefined) throw new Error('heads missing');
-        const appends = [appendOf(source, 'MMM_Inbound', inbound, 2), appendOf(source, 'MMM_Access', access, 1)];
+        const heads = await store.heads(udf, ['MMM_Inbound', 'MMM_Access']);
+        const appends: ContainerAppend[] = [];
+        for (const h of heads) {
+          const have = h.index < 0 ? [] : await framesUpTo(udf, h.container, h.index);
+          const fresh = await deviceWrite(have, secrets.get(h.container) as Uint8Array, h.container === 'MMM_Inbound' ? 2 : 1);
+          appends.push(await checkedAppend(h, fresh));
+        }
         const o = await store.transact(udf, `${name}-${k}`, appends);
         if (!o.accepted) {
           conflicts++;
           continue;
         }
         const frames: Record<string, string> = {};
+        const indexes = (a: ContainerAppend) => a.frames.map((_, j) => a.expected.index + 1 + j);
         for (const a of appends) a.frames.forEach((f, j) => { frames[`${a.container}#${a.expected.index + 1 + j}`] = hex(f); });
-        won.push({ inbound: [inbound.index + 1, inbound.index + 2], access: [access.index + 1], frames });
+        won.push({ inbound: indexes(appends[0] as ContainerAppend), access: indexes(appends[1] as ContainerAppend), frames });
       }
       return { won, conflicts };
     }

@@ -2,18 +2,22 @@
  * Several stateless front ends on one database (issue 19 "Tests"): three separate Node
  * processes, each with its own PostgreSQL store and pool (test/store-conformance-frontend.ts,
  * bundled by esbuild for this run), against one schema. A write through one is read through
- * the others at once; concurrent Transacts on one account from all three leave heads that
- * moved exactly once per accepted Transact, with contiguous frames, each transaction's frames
- * together (no interleaving) and the same winners in both containers (all or nothing).
+ * the others at once; concurrent Transacts on one account from all three (each front end
+ * writing catalog entries on its synced copy, as a device does) leave heads that moved exactly
+ * once per accepted Transact, frames contiguous and the winners' own, the same winners in both
+ * containers (all or nothing), and sequences that pass lib's keyless check and open as catalogs
+ * holding every accepted entry.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { Catalog, EMPTY_REPLICA, checkFrames } from '../lib/index.js';
 import { migrate } from '../server/store/postgres.js';
 import { newAccount } from './store-conformance.test-util.js';
 import { appendOf, catalogFrames, hex, NO_HEAD } from './store-conformance-frames.test-util.js';
@@ -106,35 +110,43 @@ describe('three front ends on one database', () => {
     expect(await c.call('transact', { udf: entry.profileUdf, requestId: 'w1', appends: [wire(t)] })).toEqual({ accepted: true, heads: [3] });
   });
 
-  it('concurrent transacts on one account from all three: one accept per expected head, frames contiguous and whole', async () => {
+  it('concurrent transacts on one account from all three: one accept per expected head, the sequences valid and whole', async () => {
     const entry = newAccount();
     await ends[0]?.call('bind', { entry: { ...entry, profile: hex(entry.profile) } });
-    const attempts = 25;
+    const attempts = 15;
+    const secrets = { MMM_Inbound: randomBytes(32).toString('hex'), MMM_Access: randomBytes(32).toString('hex') };
     type Race = { won: { inbound: number[]; access: number[]; frames: Record<string, string> }[]; conflicts: number };
-    const races = await Promise.all(ends.map((e) => e.call<Race>('race', { udf: entry.profileUdf, attempts })));
+    const races = await Promise.all(ends.map((e) => e.call<Race>('race', { udf: entry.profileUdf, attempts, secrets })));
     const wins = races.flatMap((r) => r.won);
-    // Every attempt either won or conflicted; with three writers on two cores some of both.
     expect(races.reduce((n, r) => n + r.won.length + r.conflicts, 0)).toBe(attempts * 3);
     // A conflict is an attempt whose head some win moved since it was read: at most two per win.
     expect(wins.length).toBeGreaterThanOrEqual(attempts);
-    const inbound = wins.flatMap((w) => w.inbound).sort((x, y) => x - y);
-    const access = wins.flatMap((w) => w.access).sort((x, y) => x - y);
     // Exactly one accept per expected head: the indexes won are 0..n-1, each once, in both containers.
-    expect(inbound).toEqual(Array.from({ length: wins.length * 2 }, (_, i) => i));
-    expect(access).toEqual(Array.from({ length: wins.length }, (_, i) => i));
-    // Each winner's frames are the stored ones at its indexes, read through every front end.
-    const claimed: Record<string, string> = Object.assign({}, ...wins.map((w) => w.frames));
-    for (const fe of ends) {
-      for (const container of ['MMM_Inbound', 'MMM_Access']) {
-        const got = await fe.call<{ frames: string[]; head: number }>('readAll', { udf: entry.profileUdf, container });
-        expect(got.frames).toHaveLength(got.head + 1);
-        expect(got.frames.map((f, i) => f === claimed[`${container}#${i}`])).toEqual(got.frames.map(() => true));
-      }
+    for (const [key, perWin] of [['inbound', 2], ['access', 1]] as const) {
+      const won = wins.flatMap((w) => w[key]).sort((x, y) => x - y);
+      expect(won).toEqual(Array.from({ length: won.length }, (_, i) => i));
+      expect(won.length).toBe(wins.length * perWin + 1); // + the catalog's header frame
     }
-    // The transactions of one front end landed in its order (its own request ids and rebases).
-    for (const r of races) {
-      const firsts = r.won.map((w) => w.access[0] ?? -1);
-      expect([...firsts].sort((x, y) => x - y)).toEqual(firsts);
+    const claimed: Record<string, string> = Object.assign({}, ...wins.map((w) => w.frames));
+    const dir = await mkdtemp(join(tmpdir(), 'store-race-'));
+    try {
+      for (const [container, perWin] of [['MMM_Inbound', 2], ['MMM_Access', 1]] as const) {
+        const views = await Promise.all(ends.map((fe) => fe.call<{ frames: string[]; head: number }>('readAll', { udf: entry.profileUdf, container })));
+        for (const v of views) expect(v).toEqual(views[0]);
+        const frames = (views[0]?.frames ?? []).map((f) => new Uint8Array(Buffer.from(f, 'hex')));
+        // Each stored frame is the one its winner sent, and the whole is a valid DARE sequence
+        // (lib's keyless check) and a catalog holding every accepted entry, under its key.
+        expect(frames.map((f, i) => hex(f) === claimed[`${container}#${i}`])).toEqual(frames.map(() => true));
+        const { state } = await checkFrames(EMPTY_REPLICA, frames);
+        expect(state.index).toBe((views[0]?.head ?? -2));
+        const path = join(dir, `${container}.dcat`);
+        await writeFile(path, Buffer.concat(frames));
+        const catalog = await Catalog.open(path, { secret: new Uint8Array(Buffer.from(secrets[container], 'hex')) });
+        expect(catalog.ids()).toHaveLength(wins.length * perWin);
+        await catalog.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
