@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import pg from 'pg';
 import { isDareError } from '../lib/index.js';
 import { migrate, openPostgresStore } from '../server/store/postgres.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../server/store/migrations/index.js';
@@ -221,6 +222,34 @@ describe('postgres store: an unreachable database', () => {
       }
     } finally {
       await relay.stop();
+      await store.close();
+    }
+  });
+
+  it('a database too slow to answer (a head locked elsewhere): UNAVAILABLE within the statement timeout, nothing written', async () => {
+    const schema = newSchema();
+    await migrate(db.url, { schema });
+    const store = await openPostgresStore(db.url, { schema, statementTimeoutMs: 200 });
+    const holder = new pg.Client({ connectionString: db.url });
+    holder.on('error', () => undefined);
+    await holder.connect();
+    try {
+      const a = newAccount();
+      await store.bind(a);
+      const t1 = appendOf(frames, 'MMM_Access', NO_HEAD('MMM_Access'), 2);
+      await store.transact(a.profileUdf, 'r1', [t1]);
+      await holder.query('BEGIN');
+      await holder.query(`SELECT * FROM "${schema}".heads FOR UPDATE`);
+      const started = Date.now();
+      const f = await failure(store.transact(a.profileUdf, 'r2', [appendOf(frames, 'MMM_Access', t1.next, 1)]));
+      expect(f.code).toBe('UNAVAILABLE');
+      expect(f.message).toMatch(/statement timeout/);
+      expect(Date.now() - started).toBeLessThan(1500); // one statement timeout, not one per pooled connection
+      await holder.query('ROLLBACK');
+      expect((await store.heads(a.profileUdf))[0]?.index).toBe(1);
+      expect((await store.transact(a.profileUdf, 'r2', [appendOf(frames, 'MMM_Access', t1.next, 1)])).accepted).toBe(true);
+    } finally {
+      await holder.end().catch(() => undefined);
       await store.close();
     }
   });

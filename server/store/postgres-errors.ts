@@ -12,6 +12,7 @@ import { DareError, isDareError } from '../../lib/index.js';
 const UNAVAILABLE_STATES = [
   /^08/, // connection exception
   /^57P0[1-4]$/, // admin_shutdown, crash_shutdown, cannot_connect_now, database_dropped
+  /^57014$/, // query_canceled: statement_timeout, the database too slow to answer in time
   /^53/, // insufficient resources (too many connections, disk full, out of memory)
   /^3D000$/, // invalid_catalog_name: the database named in the URL does not exist
   /^28/, // invalid authorization: the URL's user cannot log in

@@ -30,6 +30,8 @@ export interface PostgresStoreOptions extends PostgresOptions {
   readonly applicationName?: string;
   /** How long a connect may take before the request fails UNAVAILABLE (default 5000 ms). */
   readonly connectTimeoutMs?: number;
+  /** The longest a statement may run before the server cancels it (default 30 s). */
+  readonly statementTimeoutMs?: number;
   /** How often a front end purges expired replay ids and old outcomes (default 60 s). */
   readonly purgeIntervalMs?: number;
   /** How long a Transact outcome is kept for retries (default 24 h; a retry comes within seconds). */
@@ -63,12 +65,17 @@ function entryOf(r: AccountRow): AccountEntry {
 export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
   const schema = quotedSchema(options);
   const s = schema.sql;
+  const poolSize = options.poolSize ?? 10;
   const pool = new pg.Pool({
     connectionString: url,
-    max: options.poolSize ?? 10,
+    max: poolSize,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     idleTimeoutMillis: 30_000,
+    // A database that stops answering without closing the socket: TCP keepalives find it
+    // (10 s, not the system's 2 h), and no statement runs longer than the front end would wait.
     keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    statement_timeout: options.statementTimeoutMs ?? 30_000,
     application_name: options.applicationName ?? 'meshd',
   });
   // An idle connection that dies (the server restarting, pg_terminate_backend) is reported here;
@@ -91,9 +98,13 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         return await work(client);
       } catch (e) {
         broken ||= isUnavailable(e);
-        // Idempotent work is tried again once on a fresh connection: a pooled one may have died
-        // unnoticed; a deadlock or serialization failure (not expected, see postgres-transact.ts) likewise.
-        if (retry && attempt === 0 && (broken || isRetryableTransaction(e))) continue;
+        // Idempotent work is tried again when a pooled connection turns out dead (the server
+        // restarted, pg_terminate_backend): each try drops one, so poolSize + 1 tries reach a
+        // fresh one. A connect that fails is not tried again here: the database is not there.
+        // A deadlock or serialization failure (not expected, see postgres-transact.ts): once.
+        const slow = /^(57014|53)/.test(sqlState(e) ?? ''); // timed out or out of resources: the connection itself is fine
+        const stale = broken && !slow && client !== undefined && attempt <= poolSize;
+        if (retry && (stale || (attempt === 0 && isRetryableTransaction(e)))) continue;
         throw storeError(e, `${what} at ${where}`);
       } finally {
         client?.removeListener('error', lost);
