@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { Catalog, SequenceReader } from '../dist/lib/index.js';
+import { Catalog, SequenceReader, contentDigest, utf8 } from '../dist/lib/index.js';
 import { migrate, openPostgresStore } from '../dist/server/store/postgres.js';
 
 const args = process.argv.slice(2);
@@ -102,8 +102,8 @@ if (workerUrl !== undefined) {
 function ownAccountRows(store, frames) {
   return {
     async setup() {
-      const udf = `MB${randomBytes(12).toString('hex').toUpperCase()}`;
-      await store.bind({ profileUdf: udf, address: `${udf.toLowerCase()}@example.com`, kind: 'user', status: 'active', profile: randomBytes(400), created: new Date().toISOString() });
+      const udf = contentDigest(utf8(randomBytes(16).toString('hex')), 'application/test');
+      await store.bind({ profileUdf: udf, address: `${udf.toLowerCase().replaceAll('-', '')}@example.com`, kind: 'user', status: 'active', profile: randomBytes(400), created: new Date().toISOString() });
       return { udf, head: { container: 'MMM_Credential', index: -1, apex: new Uint8Array(0) }, k: 0 };
     },
     async step(s) {
@@ -151,7 +151,7 @@ try {
   let accounts = 0;
   const bindOne = async () => {
     const n = ++accounts;
-    const udf = `MB${randomBytes(10).toString('hex').toUpperCase()}${n}`;
+    const udf = contentDigest(utf8(`bench ${n} ${randomBytes(8).toString('hex')}`), 'application/test');
     await store.bind({ profileUdf: udf, address: `bench${n}@example.com`, kind: 'user', status: 'active', profile: randomBytes(400), created: new Date().toISOString() });
     return udf;
   };
