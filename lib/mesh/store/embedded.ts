@@ -17,8 +17,8 @@
  * Profile UDFs name folders only when they are canonical UDF text (base32 letters in dashed
  * groups), and container names only when they are store labels (lib/mesh/labels.ts): nothing
  * is written outside the root. At open: folders of accounts no longer bound (an unbind cut
- * short) are removed, and every account whose journal ends with an unfinished Transact is
- * rolled forward. Open accounts (their journal open, heads cached) are bounded; idle ones are
+ * short) are removed, and every account whose journal does not end with a checkpoint (the
+ * process was killed) replays the Transacts after its last checkpoint (journal.ts). Open accounts (their journal open, heads cached) are bounded; idle ones are
  * closed first.
  * @module
  */
@@ -147,7 +147,8 @@ class EmbeddedStore implements AccountStore {
         await removePath(this.dir(name));
         continue;
       }
-      if ((await lastRecord(`${this.dir(name)}/journal.dlog`))?.kind === 'intent') {
+      const last = await lastRecord(`${this.dir(name)}/journal.dlog`);
+      if (last !== undefined && last.kind !== 'checkpoint') {
         const a = await Account.open(name, this.dir(name), this.lock, this.window);
         await a.close();
       }
