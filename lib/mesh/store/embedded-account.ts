@@ -66,6 +66,8 @@ export class Account {
   private queue: Promise<unknown> = Promise.resolve();
   /** Operations queued or running (an idle account may be closed). */
   pending = 0;
+  /** Set, synchronously, when the store starts closing the account: callers open it anew. */
+  closing = false;
   private failed?: unknown;
 
   private constructor(udf: string, dir: string, journal: Journal, window: RetryWindow) {
@@ -150,7 +152,7 @@ export class Account {
   }
 
   /** The heads of `containers`, or of every container on file. */
-  heads_(containers?: readonly string[]): Promise<ContainerState[]> {
+  containerHeads(containers?: readonly string[]): Promise<ContainerState[]> {
     return this.run(async () => {
       const labels = containers ? containers.map(containerLabel)
         : (await listDirectory(this.dir)).map((n) => FILE.exec(n)?.[1]).filter((l): l is string => l !== undefined && storeLabel(l) === l);
@@ -308,6 +310,7 @@ export class Account {
 
   /** Waits for the queue, writes a checkpoint and closes the files. */
   async close(): Promise<void> {
+    this.closing = true;
     await this.run(async () => {
       if (this.failed === undefined && this.sinceCheckpoint + this.unsynced.size > 0) await this.checkpoint();
     });

@@ -158,6 +158,35 @@ describe('embedded store: transact', () => {
     expect(statSync(containerFile(root, u, 'MMM_Contact')).size).toBe(size);
   });
 
+  it('keeps at most maxOpenAccounts open: idle ones are closed and reopened, concurrent Transacts all land', async () => {
+    const root = fresh();
+    const a = await source(12);
+    const s = await openEmbeddedStore(root, { maxOpenAccounts: 2 });
+    const users = ['u0', 'u1', 'u2', 'u3', 'u4', 'u5'];
+    for (const n of users) await s.bind(entry(n, `${n}@example.com`));
+    const appends: ContainerAppend[] = [];
+    let st: ContainerState | undefined;
+    for (let i = 0; i < 12; i++) {
+      const ap = await appendOf('MMM_Contact', st, a.frames.slice(i, i + 1));
+      appends.push(ap);
+      st = { ...ap.next };
+    }
+    // Round robin: each account is closed while the others run and opened again for its next
+    // Transact; within a round, two at once on the same account and a read race the closing.
+    for (let i = 0; i < 12; i += 2) {
+      for (const n of users) {
+        const [x, y, h] = await Promise.all([
+          s.transact(udfOf(n), `r${i}`, [appends[i] as ContainerAppend]),
+          s.transact(udfOf(n), `r${i + 1}`, [appends[i + 1] as ContainerAppend]),
+          s.heads(udfOf(n), ['MMM_Contact']),
+        ]);
+        expect([x.accepted, y.accepted, h[0]?.index]).toEqual([true, true, i + 1]);
+      }
+    }
+    for (const n of users) expect((await s.heads(udfOf(n), ['MMM_Contact']))[0]?.index).toBe(11);
+    await s.close();
+  });
+
   it('recovery rolls an unfinished Transact forward: commit lost, containers torn or untouched', async () => {
     const root = fresh();
     const u = udfOf('alice');
