@@ -49,6 +49,18 @@ function stateOf(label: string, r: ReplicaState): ContainerState {
 
 const headOnly = (h: ContainerHead): ContainerHead => ({ container: h.container, index: h.index, apex: h.apex });
 
+const isHead = (h: unknown): boolean => {
+  const o = h as Partial<ContainerHead> | null;
+  return typeof o === 'object' && o !== null && Number.isSafeInteger(o.index) && (o.index as number) >= -1 && o.apex instanceof Uint8Array;
+};
+
+/** The shape of one append (the service builds them; a bug there is a clear error here, not a crash). */
+function wellFormed(a: unknown): boolean {
+  const o = a as Partial<ContainerAppend> | null;
+  return typeof o === 'object' && o !== null && typeof o.container === 'string' && isHead(o.expected) && isHead(o.next)
+    && (o.next as ContainerState).frontier instanceof Uint8Array && Array.isArray(o.frames) && o.frames.every((f) => f instanceof Uint8Array);
+}
+
 /** Transacts between checkpoints (journal.ts): what recovery may replay. */
 const CHECKPOINT_EVERY = 32;
 
@@ -181,7 +193,7 @@ export class Account {
 
   transact(requestId: string, appends: readonly ContainerAppend[]): Promise<TransactOutcome> {
     if (typeof requestId !== 'string' || requestId.length === 0 || requestId.length > 512) throw new DareError('MALFORMED', 'a request id has 1 to 512 characters');
-    if (!Array.isArray(appends)) throw new DareError('MALFORMED', 'a Transact takes a list of appends');
+    if (!Array.isArray(appends) || !appends.every(wellFormed)) throw new DareError('MALFORMED', 'a Transact takes a list of appends: container, expected head, frames, next state');
     return this.run(async () => {
       if (this.failed !== undefined) throw new DareError('UNAVAILABLE', `account ${this.udf}: an earlier write failed and could not be undone; restart the service`, { cause: this.failed });
       const prior = this.outcomes.get(requestId);
@@ -225,7 +237,6 @@ export class Account {
 
   /** The intent entry of one append and the replica state after it, checked for consistency. */
   private planOf(label: string, a: ContainerAppend, h: Head): { label: string; from: Head; to: ReplicaState; entry: IntentEntry } {
-    if (!Array.isArray(a.frames) || !a.frames.every((f) => f instanceof Uint8Array)) throw new DareError('MALFORMED', `${label}: frames must be byte arrays`);
     const to = decodeReplicaState(a.next.frontier);
     const bytes = a.frames.reduce((n, f) => n + f.length, 0);
     if (to.index !== h.replica.index + a.frames.length || to.index !== a.next.index || !same(to.apex, a.next.apex) || to.end !== h.replica.end + bytes) {

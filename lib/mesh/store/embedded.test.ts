@@ -125,6 +125,8 @@ describe('embedded store: transact', () => {
       const ok = await s.transact(u, 'r3', [await appendOf('MMM_Contact', ha, a.frames.slice(5)), await appendOf('MMM_Credential', hb, b.frames.slice(3))]);
       expect(ok.accepted && ok.heads.map((h) => h.index)).toEqual([12, 12]);
       expect(await code(s.transact(u, 'r4', [await appendOf('MMM_Nothing', undefined, a.frames.slice(0, 1))]))).toBe('MALFORMED');
+      expect(await code(s.transact(u, 'r6', [{ container: 'MMM_Bookmark' } as unknown as ContainerAppend]))).toBe('MALFORMED');
+      expect(await code(s.transact(u, 'r7', null as unknown as ContainerAppend[]))).toBe('MALFORMED');
       const bad = await appendOf('MMM_Bookmark', undefined, a.frames.slice(0, 2));
       expect(await code(s.transact(u, 'r5', [{ ...bad, frames: a.frames.slice(0, 1) }]))).toBe('MALFORMED');
     });

@@ -24,7 +24,7 @@
  */
 import {
   CATALOG_CONTENT_TYPE, Catalog, DareError, MAX_UDF_CHARS, acquireLock, base64urlDecode, base64urlEncode, fromUtf8, listDirectory, makePrivateDirectory, normalizeUdf,
-  pathKind, readFrames, removePath, utf8, type WriteLock,
+  pathKind, readFrames, removePath, syncDirectory, utf8, type WriteLock,
 } from '../../index.js';
 import { Account, type RetryWindow } from './embedded-account.js';
 import { ReplayCache } from './embedded-replay.js';
@@ -231,7 +231,8 @@ class EmbeddedStore implements AccountStore {
       await removePath(this.dir(entry.profileUdf));
       await this.catalog.add(entry.profileUdf, encodeEntry({ ...entry, address }), { contentType: 'application/json' });
       this.byAddress.set(address, entry.profileUdf);
-      await makePrivateDirectory(this.dir(entry.profileUdf));
+      // The folder's name synced too: its containers must not vanish with it in a power cut.
+      if (await makePrivateDirectory(this.dir(entry.profileUdf))) await syncDirectory(`${this.root}/accounts`);
     });
   }
 
