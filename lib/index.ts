@@ -53,7 +53,7 @@ export type { SequencePolicy } from './sequence/policy.js';
 // appended verbatim; heads, cutting back and raw frames for a service's Download.
 export { checkFrames, headOfFrames, encodeReplicaState, decodeReplicaState, EMPTY_REPLICA } from './sequence/replica.js';
 export type { ReplicaState, ReplicaType, CheckedFrames } from './sequence/replica.js';
-export { readReplicaState, sequenceHead, appendFrames, cutSequence, readFrames } from './sequence/replica-file.js';
+export { readReplicaState, sequenceHead, appendFrames, cutSequence, readFrames, ReplicaAppender } from './sequence/replica-file.js';
 export type { ReplicaWriteOptions, ReplicaFileState, RawReadLimits, RawFrames } from './sequence/replica-file.js';
 export { MerkleFrontier, merkleRoot, inclusionProof, verifyInclusion, assertInclusion, consistencyProof, verifyConsistency, assertConsistency } from './sequence/merkle.js';
 // Checkpoints (docs/FORMAT.md §8): a recorded signed state; a later file must extend it.

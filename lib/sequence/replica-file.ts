@@ -77,27 +77,90 @@ export async function sequenceHead(path: string): Promise<{ index: number; apex:
 }
 
 /**
+ * An open sequence file that frames checked by {@link checkFrames} are appended to verbatim:
+ * for a writer that appends often (the service's store keeps one per container), without an
+ * open and a close per append. Takes the lock as {@link ReplicaWriteOptions} say, until close.
+ */
+export class ReplicaAppender {
+  readonly path: string;
+  private readonly out: FileAppender;
+  private readonly own?: WriteLock;
+
+  private constructor(path: string, out: FileAppender, own?: WriteLock) {
+    this.path = path;
+    this.out = out;
+    this.own = own;
+  }
+
+  /** Opens the file, creating it (and syncing its folder) when there is none. */
+  static async open(path: string, options: ReplicaWriteOptions = {}): Promise<ReplicaAppender> {
+    const own = options.lock || options.locked ? undefined : acquireLock(lockPathOf(path), path);
+    try {
+      const fresh = (await pathKind(path)) === undefined;
+      const out = await FileAppender.open(path, fresh);
+      if (fresh) await syncDirectory(dirOf(path));
+      return new ReplicaAppender(path, out, own);
+    } catch (e) {
+      own?.release();
+      throw e;
+    }
+  }
+
+  /** Where the next frame goes. */
+  get end(): number {
+    return this.out.end;
+  }
+
+  /**
+   * Appends the checked frames, fsynced unless `durable` is false (then written, and left to
+   * the operating system until {@link sync}: a kill -9 keeps them, a power cut may not).
+   * CONFLICT when the file does not end where the frames were checked to start.
+   */
+  async append(checked: CheckedFrames, durable = true): Promise<ReplicaState> {
+    if (this.out.end !== checked.from.end) {
+      throw new DareError('CONFLICT', `${this.path}: the file ends at offset ${this.out.end}, the frames were checked to follow offset ${checked.from.end}`);
+    }
+    for (const f of checked.frames) this.out.write(f);
+    if (durable) await this.out.sync();
+    else await this.out.flush();
+    return checked.state;
+  }
+
+  async sync(): Promise<void> {
+    await this.out.sync();
+  }
+
+  /** Cuts the file to `end` (a state known to be a prefix of it) and fsyncs. */
+  async cut(to: ReplicaState): Promise<void> {
+    if (this.out.end < to.end) throw new DareError('CONFLICT', `${this.path}: the file ends at offset ${this.out.end}, before offset ${to.end}`);
+    await this.out.truncate(to.end);
+    await this.out.sync();
+  }
+
+  /** Fsyncs and closes (and releases a lock it took). */
+  async close(): Promise<void> {
+    try {
+      await this.out.close();
+    } finally {
+      this.own?.release();
+    }
+  }
+}
+
+/**
  * Appends frames checked by {@link checkFrames} verbatim and fsyncs them (a new file is
  * created for frames from frame 0, and its folder synced). CONFLICT when the file does not
  * end where the frames were checked to start (another writer, or a torn tail to cut first).
  * Returns the state after them.
  */
 export async function appendFrames(path: string, checked: CheckedFrames, options: ReplicaWriteOptions = {}): Promise<ReplicaState> {
-  return withLock(path, options, async () => {
-    const fresh = checked.from.index < 0 && (await pathKind(path)) === undefined;
-    const out = await FileAppender.open(path, fresh);
-    try {
-      if (out.end !== checked.from.end) {
-        throw new DareError('CONFLICT', `${path}: the file ends at offset ${out.end}, the frames were checked to follow offset ${checked.from.end}`);
-      }
-      for (const f of checked.frames) out.write(f);
-      await out.sync();
-    } finally {
-      await out.close();
-    }
-    if (fresh) await syncDirectory(dirOf(path));
-    return checked.state;
-  });
+  if (checked.from.index >= 0 && (await pathKind(path)) === undefined) throw new DareError('IO', `${path}: no such file or directory`);
+  const a = await ReplicaAppender.open(path, options);
+  try {
+    return await a.append(checked);
+  } finally {
+    await a.close();
+  }
 }
 
 /**

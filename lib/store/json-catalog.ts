@@ -110,6 +110,21 @@ export class JsonCatalog<T> {
     }));
   }
 
+  /** {@link Catalog.batch} with typed values: several changes as one atomic append. */
+  async batch(changes: readonly ({ op: 'add' | 'update' | 'put'; id: string; value: T } | { op: 'delete'; id: string })[]): Promise<(CatalogEntryInfo | undefined)[]> {
+    return this.raw.batch(changes.map((c) => (c.op === 'delete' ? c : { op: c.op, id: c.id, value: this.encode(c.value), contentType: JSON_CONTENT_TYPE })));
+  }
+
+  /** {@link Catalog.refresh}: the entries another writer appended since. */
+  refresh(): Promise<number> {
+    return this.raw.refresh();
+  }
+
+  /** {@link Catalog.appendFrames}: another copy's frames, verbatim, checked without keys. */
+  appendFrames(frames: readonly Uint8Array[]): Promise<number> {
+    return this.raw.appendFrames(frames);
+  }
+
   copyTo(path: string, options?: CatalogCopyOptions): Promise<void> {
     return this.raw.copyTo(path, options);
   }

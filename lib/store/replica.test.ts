@@ -6,6 +6,8 @@ import { generateKeySet, publicKeySet } from '../keys/keyset.js';
 import { fromUtf8, utf8 } from '../internal/bytes.js';
 import { readFrames } from '../sequence/replica-file.js';
 import { Catalog } from './catalog.js';
+import { JsonCatalog, JSON_VALUE_CODEC } from './json-catalog.js';
+import { Spool } from './spool.js';
 import { errorCode as code } from '../internal/error-code.test-util.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dare-cat-replica-'));
@@ -161,5 +163,34 @@ describe('catalog replicas', () => {
     await sealed.add('s', utf8('s'));
     await sealed.close();
     expect((await frameEnds(a)).length).toBe(before + 2);
+  });
+});
+
+describe('typed catalogs and spools as replicas', () => {
+  it('a JSON catalog batches typed values; a spool refreshes and takes another copy\'s frames', async () => {
+    const path = file();
+    const j = await JsonCatalog.create(path, JSON_VALUE_CODEC, toAlice);
+    await j.batch([{ op: 'add', id: 'a', value: { n: 1 } }, { op: 'add', id: 'b', value: [true] }, { op: 'update', id: 'a', value: { n: 2 } }]);
+    await j.close();
+    const j2 = await JsonCatalog.open(path, JSON_VALUE_CODEC, toAlice);
+    expect([await j2.get('a'), await j2.get('b')]).toEqual([{ n: 2 }, [true]]);
+    await j2.close();
+
+    const sp = file();
+    const w = await Spool.create(sp, toAlice);
+    await w.post('m1', utf8('one'));
+    const copy = file();
+    copyFileSync(sp, copy);
+    const r = await Spool.open(sp, { ...toAlice, readOnly: true });
+    const c = await Spool.open(copy, toAlice);
+    await w.post('m2', utf8('two'));
+    await w.mark('m1', 'Read');
+    expect(await r.refresh()).toBe(2);
+    expect(r.messages().map((m) => [m.id, m.status])).toEqual([['m1', 'Read'], ['m2', 'Initial']]);
+    const frames = (await readFrames(sp, c.frameCount, { maxFrames: 10, maxBytes: 1 << 20 })).frames;
+    expect(await c.appendFrames(frames)).toBe(2);
+    expect(c.messages().map((m) => [m.id, m.status])).toEqual([['m1', 'Read'], ['m2', 'Initial']]);
+    expect(readFileSync(copy).equals(readFileSync(sp))).toBe(true);
+    await Promise.all([w.close(), r.close(), c.close()]);
   });
 });

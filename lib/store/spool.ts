@@ -334,6 +334,16 @@ export class Spool {
     }
   }
 
+  /** The messages and statuses another writer appended to the file since (store.ts refresh). */
+  refresh(): Promise<number> {
+    return this.store.refresh();
+  }
+
+  /** Another copy's frames, verbatim, checked without keys, then applied (store.ts appendFrames). */
+  appendFrames(frames: readonly Uint8Array[]): Promise<number> {
+    return this.store.appendFrames(frames);
+  }
+
   seal(): Promise<void> {
     return this.store.seal();
   }

@@ -20,93 +20,21 @@
  * @module
  */
 import { DareError } from '../errors.js';
-import { equalBytes } from '../internal/bytes.js';
 import { FileReader } from '../platform/file.js';
-import type { DecryptionKey, RecipientKey, VerificationKey } from '../keys/types.js';
+import type { RecipientKey, VerificationKey } from '../keys/types.js';
 import type { SigningKeyLike } from '../keys/identity.js';
 import { acquireLock, lockPathOf, type WriteLock } from '../platform/lock.js';
 import { SequenceWriter } from '../sequence/writer.js';
 import { SequenceReader, type OpenedFrame } from '../sequence/reader.js';
 import { readFrameView, seekFrame, type FrameView } from '../sequence/frames.js';
-import { frameDigest } from '../sequence/format.js';
 import { MerkleFrontier } from '../sequence/merkle.js';
-import { treeFrontierFrames } from '../sequence/positions.js';
 import { checkFrames } from '../sequence/replica.js';
 import { appendFrames, cutSequence, readReplicaState } from '../sequence/replica-file.js';
+import { AppliedFrames } from './applied.js';
 import { fromContentMeta, toContentMeta, type StoreMeta } from './meta.js';
+import { checkMax, type BatchFrame, type ReadFrame, type StoreCreateOptions, type StoreFrame, type StoreOpenOptions } from './options.js';
 
-/** Keys of a store. */
-export interface StoreKeys {
-  /**
-   * Encrypt new frames to these public keys. At create they are recorded in the policy
-   * (frame 0); at open they replace the policy's keys for the frames this session writes
-   * (re-keying: a new key exchange, old frames keep theirs).
-   */
-  recipients?: readonly RecipientKey[];
-  /** A shared secret (32 bytes recommended): encrypts new frames and decrypts. */
-  secret?: Uint8Array;
-  /** Private keys that decrypt frames encrypted to recipients. */
-  keys?: readonly DecryptionKey[];
-  /** Signs the apex when the store is sealed, and at close after changes: a private key or a signer. */
-  signer?: SigningKeyLike;
-  /**
-   * Sign the apex in the trailer of every data frame written (needs `signer`): the file then
-   * always ends with a signed frame, even when a process is killed between an append and the
-   * seal, so readers that require a trusted last signature never find an unsigned tail of
-   * their own writer's.
-   */
-  signFrames?: boolean;
-  /**
-   * Seal (sign the apex in a meta frame) at close after changes, when there is a signer
-   * (default true). A replica whose frames other copies fetch may leave it to an explicit
-   * seal(), or sign its frames (`signFrames`).
-   */
-  sealOnClose?: boolean;
-}
-
-export interface StoreCreateOptions extends StoreKeys {
-  /** Content type of frame 0 (default: the store kind's, e.g. application/mmm-catalog). */
-  contentType?: string;
-  /** Largest payload `get` reads back (default 64 MiB; LIMIT_EXCEEDED beyond). */
-  maxValueBytes?: number;
-}
-
-export interface StoreOpenOptions extends StoreCreateOptions {
-  /** Require the last frame to carry a valid signature over the apex by one of these. */
-  trustedSigners?: readonly VerificationKey[];
-  /** Open without writing: no torn tail is cut, mutations throw TypeError. */
-  readOnly?: boolean;
-}
-
-/** One data frame met while opening. */
-export interface StoreFrame {
-  readonly index: number;
-  readonly position: number;
-  readonly meta: StoreMeta;
-  /** Payload length as carried (ciphertext when encrypted). */
-  readonly carried: number;
-}
-
-/** A data frame read back. */
-export interface ReadFrame {
-  readonly index: number;
-  readonly meta: StoreMeta;
-  readonly payload: Uint8Array;
-}
-
-const DEFAULT_MAX_VALUE = 64 << 20;
-
-function checkMax(n: number | undefined): number {
-  if (n === undefined) return DEFAULT_MAX_VALUE;
-  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError('"maxValueBytes" must be a non-negative integer');
-  return n;
-}
-
-/** One frame to write in a batch. */
-export interface BatchFrame {
-  readonly meta: StoreMeta;
-  readonly payload: Uint8Array;
-}
+export type { StoreKeys, StoreCreateOptions, StoreOpenOptions, StoreFrame, ReadFrame, BatchFrame } from './options.js';
 
 export class Store {
   readonly path: string;
@@ -121,11 +49,7 @@ export class Store {
   private readonly signFrames: boolean;
   private readonly sealOnClose: boolean;
   /** The last frame applied (a batch cut short is not), and the tree after it. */
-  private last: FrameView;
-  private frontier?: MerkleFrontier;
-  /** Frames of a batch whose last frame has not been read yet, and how many of it follow. */
-  private held: StoreFrame[] = [];
-  private heldRest = 0;
+  private applied: AppliedFrames;
   private onFrame: (f: StoreFrame) => void = () => undefined;
   private tail: number;
   private tailTree?: Uint8Array;
@@ -148,7 +72,7 @@ export class Store {
     this.signFrames = o.signFrames === true;
     this.sealOnClose = o.sealOnClose !== false;
     this.torn = tornBytes;
-    this.last = reader.last;
+    this.applied = new AppliedFrames(reader.last, undefined);
     this.tail = reader.last.position;
     this.tailTree = reader.last.trailer?.treeDigest;
     this.next = reader.last.index + 1;
@@ -160,9 +84,12 @@ export class Store {
     return this.torn;
   }
 
+  private get last(): FrameView {
+    return this.applied.last;
+  }
+
   /** `view` is the last frame applied. */
   private mark(view: FrameView): void {
-    this.last = view;
     this.tail = view.position;
     this.tailTree = view.trailer?.treeDigest;
     this.next = view.index + 1;
@@ -186,8 +113,9 @@ export class Store {
       throw e;
     }
     const store = await Store.attach(path, writer, lock, o, 0);
-    store.frontier = new MerkleFrontier();
-    store.frontier.append(writer.frameZero as Uint8Array);
+    const frontier = new MerkleFrontier();
+    frontier.append(writer.frameZero as Uint8Array);
+    store.applied = new AppliedFrames(store.last, frontier);
     return store;
   }
 
@@ -247,7 +175,7 @@ export class Store {
     // A signature over the apex means something only when the tree is recomputed.
     if (trusted.length && !r.checkable) throw new DareError('UNSUPPORTED_ALGORITHM', `${this.path}: tree digests of another digest scheme cannot be checked`);
     // Our digest scheme: recompute the tree from header records and trailer digests.
-    this.frontier = r.checkable ? new MerkleFrontier() : undefined;
+    this.applied = new AppliedFrames(r.first, r.checkable ? new MerkleFrontier() : undefined);
     for await (const view of r.frames()) await this.take(view);
     await this.endOfFrames(r.last.end);
     if (trusted.length) {
@@ -262,51 +190,19 @@ export class Store {
 
   /** Checks one frame against the tree and applies it, or holds it until its batch is whole. */
   private async take(view: FrameView): Promise<void> {
-    if (this.frontier) {
-      const pd = view.trailer?.payloadDigest;
-      if (!pd) throw new DareError('HEADER_MALFORMED', `frame ${view.index}: no PayloadDigest`);
-      const { treeDigest, treeNode } = this.frontier.append(frameDigest(view.headerRecord, pd));
-      const t = view.trailer;
-      if (!t?.treeDigest || !equalBytes(t.treeDigest, treeDigest)) throw new DareError('MERKLE_MISMATCH', `frame ${view.index}: tree digest does not match`);
-      // Checked too: a batch cut short rewinds the tree from the TreeNodes on file.
-      if (!t.treeNode || !equalBytes(t.treeNode, treeNode)) throw new DareError('MERKLE_MISMATCH', `frame ${view.index}: tree node does not match`);
-    }
-    if (view.index === 0 || view.isMeta) {
-      if (this.held.length) throw new DareError('SEQUENCE_ORDER', `frame ${view.index}: a meta frame inside a batch`);
-      this.mark(view);
-      return;
-    }
-    const opened = await this.opened(view);
-    const f: StoreFrame = { index: view.index, position: view.position, meta: fromContentMeta(opened.contentMeta, view.index), carried: view.payload?.length ?? 0 };
-    const rest = f.meta.batch ?? 0;
-    if (this.held.length && rest !== this.heldRest - 1) throw new DareError('SEQUENCE_ORDER', `frame ${view.index}: ${this.heldRest - 1} frames of its batch should follow it, not ${rest}`);
-    if (rest > 0) {
-      this.held.push(f);
-      this.heldRest = rest;
-      return;
-    }
-    const frames = [...this.held, f];
-    this.held = [];
-    for (const x of frames) this.onFrame(x);
-    this.mark(view);
+    await this.applied.take(view, async (v) => {
+      const opened = await this.opened(v);
+      return { index: v.index, position: v.position, meta: fromContentMeta(opened.contentMeta, v.index), carried: v.payload?.length ?? 0 };
+    }, this.onFrame);
+    if (this.applied.last === view) this.mark(view);
   }
 
   /**
-   * After the last frame read: a batch cut short (a crash in its write) is not applied; the
-   * tree goes back to the last frame applied (from the TreeNodes on file, checked as they
-   * were read), and a writer cuts the batch off the file. `end` is where the frames read end.
+   * After the last frame read: a batch cut short (a crash in its write) is not applied
+   * (applied.ts), and a writer cuts it off the file. `end` is where the frames read end.
    */
   private async endOfFrames(end: number, torn = true): Promise<void> {
-    if (!this.held.length) return;
-    this.held = [];
-    if (this.frontier) {
-      const nodes: Uint8Array[] = [];
-      for (const i of treeFrontierFrames(this.last.index)) {
-        const v = i === this.last.index ? this.last : await seekFrame(this.file, this.last, i);
-        nodes.push(v.trailer?.treeNode as Uint8Array);
-      }
-      this.frontier = MerkleFrontier.fromNodes(this.last.index + 1, nodes);
-    }
+    if (!(await this.applied.dropHeld(this.file))) return;
     if (torn) this.torn += end - this.last.end;
     if (!this.writer) return;
     await this.writer.close();
@@ -347,7 +243,8 @@ export class Store {
         if (e instanceof DareError && (e.code === 'TRUNCATED' || e.code === 'MALFORMED')) break; // being written
         throw e;
       }
-      if (view.index !== this.last.index + this.held.length + 1) throw new DareError('SEQUENCE_ORDER', `${this.path}: frame at offset ${at} has index ${view.index}, expected ${this.last.index + this.held.length + 1}`);
+      const expected = this.last.index + this.applied.holding + 1;
+      if (view.index !== expected) throw new DareError('SEQUENCE_ORDER', `${this.path}: frame at offset ${at} has index ${view.index}, expected ${expected}`);
       await this.take(view);
       at = view.end;
     }
@@ -480,7 +377,7 @@ export class Store {
     let at = this.last.end;
     while (at < size) {
       const view = await readFrameView(this.file, at);
-      if (this.frontier) this.frontier.append(frameDigest(view.headerRecord, view.trailer?.payloadDigest as Uint8Array));
+      this.applied.wrote(view);
       this.mark(view);
       at = view.end;
     }

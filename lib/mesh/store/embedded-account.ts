@@ -12,7 +12,7 @@
  * @module
  */
 import {
-  DareError, EMPTY_REPLICA, appendFrames, checkFrames, cutSequence, decodeReplicaState, encodeReplicaState, listDirectory,
+  DareError, EMPTY_REPLICA, ReplicaAppender, checkFrames, cutSequence, decodeReplicaState, encodeReplicaState, listDirectory,
   makePrivateDirectory, pathKind, readReplicaState, type ReplicaState, type WriteLock,
 } from '../../index.js';
 import { isSpool, storeLabel } from '../labels.js';
@@ -49,16 +49,37 @@ function stateOf(label: string, r: ReplicaState): ContainerState {
 
 const headOnly = (h: ContainerHead): ContainerHead => ({ container: h.container, index: h.index, apex: h.apex });
 
+const isHead = (h: unknown): boolean => {
+  const o = h as Partial<ContainerHead> | null;
+  return typeof o === 'object' && o !== null && Number.isSafeInteger(o.index) && (o.index as number) >= -1 && o.apex instanceof Uint8Array;
+};
+
+/** The shape of one append (the service builds them; a bug there is a clear error here, not a crash). */
+function wellFormed(a: unknown): boolean {
+  const o = a as Partial<ContainerAppend> | null;
+  return typeof o === 'object' && o !== null && typeof o.container === 'string' && isHead(o.expected) && isHead(o.next)
+    && (o.next as ContainerState).frontier instanceof Uint8Array && Array.isArray(o.frames) && o.frames.every((f) => f instanceof Uint8Array);
+}
+
+/** Transacts between checkpoints (journal.ts): what recovery may replay. */
+const CHECKPOINT_EVERY = 32;
+
 export class Account {
   readonly udf: string;
   readonly dir: string;
   private readonly journal: Journal;
   private readonly window: RetryWindow;
   private readonly heads = new Map<string, Head>();
+  private readonly appenders = new Map<string, ReplicaAppender>();
+  /** Containers written since the last checkpoint, and how many Transacts. */
+  private readonly unsynced = new Set<string>();
+  private sinceCheckpoint = 0;
   private readonly outcomes = new Map<string, { outcome: TransactOutcome; at: number }>();
   private queue: Promise<unknown> = Promise.resolve();
   /** Operations queued or running (an idle account may be closed). */
   pending = 0;
+  /** Set, synchronously, when the store starts closing the account: callers open it anew. */
+  closing = false;
   private failed?: unknown;
 
   private constructor(udf: string, dir: string, journal: Journal, window: RetryWindow) {
@@ -77,10 +98,9 @@ export class Account {
     const a = new Account(udf, dir, await Journal.open(path, lock, size), window);
     try {
       for (const r of records) if (r.kind === 'commit') a.keep(r.requestId, { accepted: true, heads: r.heads }, r.at);
-      const last = records.at(-1);
-      if (last?.kind === 'intent') await a.rollForward(last);
+      await a.replay(records);
     } catch (e) {
-      await a.journal.close();
+      await a.closeFiles();
       throw e;
     }
     return a;
@@ -88,6 +108,30 @@ export class Account {
 
   private path(label: string): string {
     return `${this.dir}/${fileOf(label)}`;
+  }
+
+  private async appender(label: string): Promise<ReplicaAppender> {
+    let a = this.appenders.get(label);
+    if (!a) {
+      a = await ReplicaAppender.open(this.path(label), { locked: true });
+      this.appenders.set(label, a);
+    }
+    return a;
+  }
+
+  /** Closes (and so fsyncs) a container's appender, before the file is changed by name. */
+  private async dropAppender(label: string): Promise<void> {
+    const a = this.appenders.get(label);
+    this.appenders.delete(label);
+    await a?.close();
+  }
+
+  /** Fsyncs the containers written since the last checkpoint, then records one. */
+  private async checkpoint(): Promise<void> {
+    for (const l of this.unsynced) await this.appenders.get(l)?.sync();
+    this.unsynced.clear();
+    this.sinceCheckpoint = 0;
+    await this.journal.append({ kind: 'checkpoint', requestId: '', at: Date.now() }, false);
   }
 
   /** Runs `fn` after every change queued before it. */
@@ -108,7 +152,10 @@ export class Account {
       const r = await readReplicaState(path);
       // Torn bytes come only from a write cut short, which recovery at open has undone, so
       // none should be here; cut them anyway rather than serve or build on them.
-      if (r.tornBytes > 0) await cutSequence(path, r.state, { locked: true });
+      if (r.tornBytes > 0) {
+        await this.dropAppender(label);
+        await cutSequence(path, r.state, { locked: true });
+      }
       replica = r.state;
     }
     const h = { state: stateOf(label, replica), replica };
@@ -117,7 +164,7 @@ export class Account {
   }
 
   /** The heads of `containers`, or of every container on file. */
-  heads_(containers?: readonly string[]): Promise<ContainerState[]> {
+  containerHeads(containers?: readonly string[]): Promise<ContainerState[]> {
     return this.run(async () => {
       const labels = containers ? containers.map(containerLabel)
         : (await listDirectory(this.dir)).map((n) => FILE.exec(n)?.[1]).filter((l): l is string => l !== undefined && storeLabel(l) === l);
@@ -146,7 +193,7 @@ export class Account {
 
   transact(requestId: string, appends: readonly ContainerAppend[]): Promise<TransactOutcome> {
     if (typeof requestId !== 'string' || requestId.length === 0 || requestId.length > 512) throw new DareError('MALFORMED', 'a request id has 1 to 512 characters');
-    if (!Array.isArray(appends)) throw new DareError('MALFORMED', 'a Transact takes a list of appends');
+    if (!Array.isArray(appends) || !appends.every(wellFormed)) throw new DareError('MALFORMED', 'a Transact takes a list of appends: container, expected head, frames, next state');
     return this.run(async () => {
       if (this.failed !== undefined) throw new DareError('UNAVAILABLE', `account ${this.udf}: an earlier write failed and could not be undone; restart the service`, { cause: this.failed });
       const prior = this.outcomes.get(requestId);
@@ -169,7 +216,9 @@ export class Account {
       let done = 0;
       try {
         for (const p of plan) {
-          await appendFrames(this.path(p.label), { from: p.from.replica, frames: p.entry.frames, state: p.to }, { locked: true });
+          // Not fsynced: the intent holds the frames durably until the next checkpoint.
+          this.unsynced.add(p.label);
+          await (await this.appender(p.label)).append({ from: p.from.replica, frames: p.entry.frames, state: p.to }, false);
           done++;
         }
       } catch (e) {
@@ -180,6 +229,7 @@ export class Account {
       const outcome: TransactOutcome = { accepted: true, heads: plan.map((p) => p.entry.next) };
       await this.journal.append({ kind: 'commit', requestId, at, heads: outcome.heads }, false);
       this.keep(requestId, outcome, at);
+      if (++this.sinceCheckpoint >= CHECKPOINT_EVERY) await this.checkpoint();
       if (this.journal.large) await this.compact();
       return outcome;
     });
@@ -187,7 +237,6 @@ export class Account {
 
   /** The intent entry of one append and the replica state after it, checked for consistency. */
   private planOf(label: string, a: ContainerAppend, h: Head): { label: string; from: Head; to: ReplicaState; entry: IntentEntry } {
-    if (!Array.isArray(a.frames) || !a.frames.every((f) => f instanceof Uint8Array)) throw new DareError('MALFORMED', `${label}: frames must be byte arrays`);
     const to = decodeReplicaState(a.next.frontier);
     const bytes = a.frames.reduce((n, f) => n + f.length, 0);
     if (to.index !== h.replica.index + a.frames.length || to.index !== a.next.index || !same(to.apex, a.next.apex) || to.end !== h.replica.end + bytes) {
@@ -203,8 +252,8 @@ export class Account {
   private async rollBack(requestId: string, plan: readonly { label: string; from: Head }[], cause: unknown): Promise<void> {
     try {
       for (const p of plan) {
-        const path = this.path(p.label);
-        if ((await pathKind(path)) !== undefined) await cutSequence(path, p.from.replica, { locked: true });
+        const a = this.appenders.get(p.label);
+        if (a) await a.cut(p.from.replica);
       }
       await this.journal.append({ kind: 'abort', requestId, at: Date.now() });
     } catch (e) {
@@ -214,44 +263,74 @@ export class Account {
     }
   }
 
-  /** Recovery: the containers of an unfinished intent cut to its expected heads, its frames appended. */
+  /**
+   * Recovery (journal.ts): every intent after the last checkpoint that was not aborted is
+   * replayed in order (its containers cut to the heads it names, its frames appended: the
+   * same bytes again when they were there), then a checkpoint is written.
+   */
+  private async replay(records: readonly JournalRecord[]): Promise<void> {
+    let from = records.length;
+    while (from > 0 && records[from - 1]?.kind !== 'checkpoint') from--;
+    const tail = records.slice(from);
+    if (tail.length === 0) return;
+    const aborted = new Set(tail.filter((r) => r.kind === 'abort').map((r) => r.requestId));
+    for (const r of tail) if (r.kind === 'intent' && !aborted.has(r.requestId)) await this.rollForward(r);
+    await this.checkpoint();
+  }
+
+  /** One intent replayed: each container cut to the intent's expected head, its frames appended. */
   private async rollForward(r: Extract<JournalRecord, { kind: 'intent' }>): Promise<void> {
     for (const e of r.entries) {
       const label = containerLabel(e.container);
       const path = this.path(label);
       let from = EMPTY_REPLICA;
+      await this.dropAppender(label);
       if ((await pathKind(path)) !== undefined) {
         const found = await readReplicaState(path);
         if (found.state.end + found.tornBytes < e.expectedEnd) {
-          throw new DareError('SEQUENCE_ORDER', `${path}: shorter than the journal says it was before an unfinished Transact`);
+          throw new DareError('SEQUENCE_ORDER', `${path}: shorter than the journal says it was before a Transact`);
         }
         await cutSequence(path, { ...EMPTY_REPLICA, end: e.expectedEnd }, { locked: true });
         if (e.expectedEnd > 0) from = (await readReplicaState(path)).state;
       } else if (e.expectedEnd > 0) throw new DareError('NOT_FOUND', `${path}: missing, the journal says it had frames`);
       if (from.index !== e.expected.index || !same(from.apex, e.expected.apex)) {
-        throw new DareError('MERKLE_MISMATCH', `${path}: not at the head the journal names before an unfinished Transact`);
+        throw new DareError('MERKLE_MISMATCH', `${path}: not at the head the journal names before a Transact`);
       }
       // Checked again: the journal is on disk, and a damaged one must not reach a container.
       const checked = await checkFrames(from, e.frames);
       if (checked.state.index !== e.next.index || !same(checked.state.apex, e.next.apex)) throw new DareError('MERKLE_MISMATCH', `${path}: the journal's frames do not give its next head`);
-      await appendFrames(path, checked, { locked: true });
+      await (await this.appender(label)).append(checked, false);
+      this.unsynced.add(label);
       this.heads.delete(label);
     }
     const heads = r.entries.map((e) => e.next);
-    await this.journal.append({ kind: 'commit', requestId: r.requestId, at: r.at, heads });
-    this.keep(r.requestId, { accepted: true, heads }, r.at);
+    if (!this.outcomes.has(r.requestId)) {
+      await this.journal.append({ kind: 'commit', requestId: r.requestId, at: r.at, heads }, false);
+      this.keep(r.requestId, { accepted: true, heads }, r.at);
+    }
   }
 
   /** Rewrites the journal with the commits of the retry window. */
   private async compact(): Promise<void> {
+    // Only what a checkpoint covers is dropped.
+    await this.checkpoint();
     const keep: JournalRecord[] = [];
     for (const [requestId, o] of this.outcomes) if (o.outcome.accepted) keep.push({ kind: 'commit', requestId, at: o.at, heads: o.outcome.heads });
     await this.journal.compact(keep);
   }
 
-  /** Waits for the queue and closes the journal. */
+  /** Waits for the queue, writes a checkpoint and closes the files. */
   async close(): Promise<void> {
-    await this.run(async () => undefined);
+    this.closing = true;
+    await this.run(async () => {
+      if (this.failed === undefined && this.sinceCheckpoint + this.unsynced.size > 0) await this.checkpoint();
+    });
+    await this.closeFiles();
+  }
+
+  private async closeFiles(): Promise<void> {
+    for (const a of this.appenders.values()) await a.close().catch(() => undefined);
+    this.appenders.clear();
     await this.journal.close();
   }
 }

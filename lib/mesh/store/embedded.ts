@@ -17,14 +17,14 @@
  * Profile UDFs name folders only when they are canonical UDF text (base32 letters in dashed
  * groups), and container names only when they are store labels (lib/mesh/labels.ts): nothing
  * is written outside the root. At open: folders of accounts no longer bound (an unbind cut
- * short) are removed, and every account whose journal ends with an unfinished Transact is
- * rolled forward. Open accounts (their journal open, heads cached) are bounded; idle ones are
+ * short) are removed, and every account whose journal does not end with a checkpoint (the
+ * process was killed) replays the Transacts after its last checkpoint (journal.ts). Open accounts (their journal open, heads cached) are bounded; idle ones are
  * closed first.
  * @module
  */
 import {
   CATALOG_CONTENT_TYPE, Catalog, DareError, MAX_UDF_CHARS, acquireLock, base64urlDecode, base64urlEncode, fromUtf8, listDirectory, makePrivateDirectory, normalizeUdf,
-  pathKind, readFrames, removePath, utf8, type WriteLock,
+  pathKind, readFrames, removePath, syncDirectory, utf8, type WriteLock,
 } from '../../index.js';
 import { Account, type RetryWindow } from './embedded-account.js';
 import { ReplayCache } from './embedded-replay.js';
@@ -97,6 +97,8 @@ class EmbeddedStore implements AccountStore {
   private readonly maxOpen: number;
   private readonly byAddress = new Map<string, string>();
   private readonly open = new Map<string, Promise<Account>>();
+  /** Accounts being closed: opened again only once closed (their journal is written by one writer). */
+  private readonly closing = new Map<string, Promise<void>>();
   /** Binds and unbinds, one at a time (check-then-write on the address index). */
   private accountsQueue: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -147,7 +149,8 @@ class EmbeddedStore implements AccountStore {
         await removePath(this.dir(name));
         continue;
       }
-      if ((await lastRecord(`${this.dir(name)}/journal.dlog`))?.kind === 'intent') {
+      const last = await lastRecord(`${this.dir(name)}/journal.dlog`);
+      if (last !== undefined && last.kind !== 'checkpoint') {
         const a = await Account.open(name, this.dir(name), this.lock, this.window);
         await a.close();
       }
@@ -158,10 +161,22 @@ class EmbeddedStore implements AccountStore {
     if (this.closed) throw new DareError('UNAVAILABLE', 'the store is closed');
   }
 
-  /** The open account `udf` (opened if need be); NOT_FOUND when it is not bound. */
+  /**
+   * Runs `fn` on the open account `udf` (opened if need be; NOT_FOUND when it is not bound).
+   * `fn` starts in the same turn as the check that the account is not closing, so an idle
+   * account is either closed before `fn` queues on it, or not closed.
+   */
+  private async withAccount<T>(udf: string, fn: (a: Account) => Promise<T>): Promise<T> {
+    for (;;) {
+      const a = await this.opened(udf);
+      if (!a.closing) return fn(a);
+    }
+  }
+
   private async opened(udf: string): Promise<Account> {
     this.usable();
     checkProfileUdf(udf);
+    await this.closing.get(udf);
     const known = this.open.get(udf);
     if (known) {
       // Most recently used last, so the first idle one is the one closed.
@@ -181,11 +196,17 @@ class EmbeddedStore implements AccountStore {
     for (const [udf, p] of this.open) {
       if (this.open.size <= this.maxOpen) return;
       const a = await p.catch(() => undefined);
-      if (a && a.pending === 0) {
+      if (a && a.pending === 0 && !a.closing && this.open.get(udf) === p) {
         this.open.delete(udf);
-        await a.close();
+        await this.closeAccount(udf, a);
       }
     }
+  }
+
+  private async closeAccount(udf: string, a: Account): Promise<void> {
+    const done = a.close().finally(() => this.closing.delete(udf));
+    this.closing.set(udf, done);
+    await done;
   }
 
   private inAccounts<T>(fn: () => Promise<T>): Promise<T> {
@@ -210,7 +231,8 @@ class EmbeddedStore implements AccountStore {
       await removePath(this.dir(entry.profileUdf));
       await this.catalog.add(entry.profileUdf, encodeEntry({ ...entry, address }), { contentType: 'application/json' });
       this.byAddress.set(address, entry.profileUdf);
-      await makePrivateDirectory(this.dir(entry.profileUdf));
+      // The folder's name synced too: its containers must not vanish with it in a power cut.
+      if (await makePrivateDirectory(this.dir(entry.profileUdf))) await syncDirectory(`${this.root}/accounts`);
     });
   }
 
@@ -218,10 +240,11 @@ class EmbeddedStore implements AccountStore {
     return this.inAccounts(async () => {
       checkProfileUdf(profileUdf);
       if (!this.catalog.has(profileUdf)) return false;
+      await this.closing.get(profileUdf);
       const open = this.open.get(profileUdf);
       this.open.delete(profileUdf);
       const a = await open?.catch(() => undefined);
-      await a?.close();
+      if (a) await this.closeAccount(profileUdf, a);
       const e = decodeEntry((await this.catalog.get(profileUdf)) as Uint8Array);
       await this.catalog.delete(profileUdf);
       this.byAddress.delete(e.address);
@@ -252,7 +275,7 @@ class EmbeddedStore implements AccountStore {
   }
 
   async heads(profileUdf: string, containers?: readonly string[]): Promise<readonly ContainerState[]> {
-    return (await this.opened(profileUdf)).heads_(containers);
+    return this.withAccount(profileUdf, (a) => a.containerHeads(containers));
   }
 
   async read(profileUdf: string, container: string, from: number, limits: ReadLimits): Promise<FramePage> {
@@ -260,14 +283,14 @@ class EmbeddedStore implements AccountStore {
     if (!Number.isSafeInteger(limits.maxFrames) || limits.maxFrames < 1 || !Number.isSafeInteger(limits.maxBytes) || limits.maxBytes < 1) {
       throw new DareError('MALFORMED', 'read limits must be positive integers');
     }
-    const { path, head, end } = await (await this.opened(profileUdf)).readable(container);
+    const { path, head, end } = await this.withAccount(profileUdf, (a) => a.readable(container));
     if (head.index < 0 || from > head.index) return { frames: [], head };
     const page = await readFrames(path, from, { maxFrames: limits.maxFrames, maxBytes: limits.maxBytes, end });
     return page.next === undefined ? { frames: page.frames, head } : { frames: page.frames, head, next: page.next };
   }
 
   async transact(profileUdf: string, requestId: string, appends: readonly ContainerAppend[]): Promise<TransactOutcome> {
-    return (await this.opened(profileUdf)).transact(requestId, appends);
+    return this.withAccount(profileUdf, (a) => a.transact(requestId, appends));
   }
 
   remember(id: string, until: number): Promise<boolean> {
@@ -285,8 +308,12 @@ class EmbeddedStore implements AccountStore {
     await this.accountsQueue;
     this.closed = true;
     try {
-      for (const p of this.open.values()) await (await p.catch(() => undefined))?.close();
+      for (const [udf, p] of this.open) {
+        const a = await p.catch(() => undefined);
+        if (a) await this.closeAccount(udf, a);
+      }
       this.open.clear();
+      await Promise.all(this.closing.values());
       await this.replay.close();
       await this.catalog.close();
     } finally {

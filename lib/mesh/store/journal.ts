@@ -11,11 +11,15 @@
  * - `commit`: the request id and the heads after it, once every container is fsynced: the
  *   request's remembered outcome (idempotent retries survive a restart).
  * - `abort`: the containers were cut back after a failure (no space, an I/O error).
- * Recovery (embedded.ts) rolls a last `intent` without `commit` or `abort` forward: each
- * container is cut to the head the intent names and gets the intent's frames; frames are
- * written only after their intent is durable, so a torn intent (cut off by the reopened
- * writer) has nothing to roll back. A commit is written without its own fsync: lost, the
- * intent is rolled forward again to the same bytes.
+ * - `checkpoint`: every container written before it is fsynced.
+ * The intent's fsync is the Transact's only one: containers are written without (a kill -9
+ * keeps what was written; a power cut may not), and fsynced in a checkpoint every few
+ * Transacts, before a compaction and at close. Recovery (embedded-account.ts) replays every
+ * intent after the last checkpoint that was not aborted, in order: each container cut to
+ * the head the intent names and the intent's frames appended (the same bytes again when they
+ * were there). Frames are written only after their intent is durable, so a torn intent (cut
+ * off by the reopened writer) has nothing to roll back. Commits are not fsynced either: a
+ * lost one is an intent replayed again.
  * The journal is rewritten (a new file renamed over it) when it grows past a bound, keeping
  * the commits the retry window needs.
  * @module
@@ -39,7 +43,8 @@ export interface IntentEntry {
 export type JournalRecord =
   | { readonly kind: 'intent'; readonly requestId: string; readonly at: number; readonly entries: readonly IntentEntry[] }
   | { readonly kind: 'commit'; readonly requestId: string; readonly at: number; readonly heads: readonly ContainerHead[] }
-  | { readonly kind: 'abort'; readonly requestId: string; readonly at: number };
+  | { readonly kind: 'abort'; readonly requestId: string; readonly at: number }
+  | { readonly kind: 'checkpoint'; readonly requestId: ''; readonly at: number };
 
 /** The journal is rewritten once it holds more than this (intents carry frames). */
 export const JOURNAL_COMPACT_BYTES = 4 << 20;
@@ -75,7 +80,7 @@ export function encodeRecord(r: JournalRecord): Uint8Array {
       }),
     };
   } else if (r.kind === 'commit') json = { Kind: 'commit', Id: r.requestId, At: r.at, Heads: r.heads.map(headJson) };
-  else json = { Kind: 'abort', Id: r.requestId, At: r.at };
+  else json = { Kind: r.kind, Id: r.requestId, At: r.at };
   const text = utf8(JSON.stringify(json));
   const size = 4 + text.length + blobs.reduce((n, b) => n + b.length, 0);
   const out = new Uint8Array(size);
@@ -103,6 +108,7 @@ export function decodeRecord(path: string, b: Uint8Array): JournalRecord {
   const at = o.At;
   if (typeof requestId !== 'string' || typeof at !== 'number') damaged(path, 'has no Id or At');
   if (o.Kind === 'abort') return { kind: 'abort', requestId, at };
+  if (o.Kind === 'checkpoint') return { kind: 'checkpoint', requestId: '', at };
   if (o.Kind === 'commit') {
     if (!Array.isArray(o.Heads)) damaged(path, 'has no Heads');
     return { kind: 'commit', requestId, at, heads: o.Heads.map((h) => headOf(path, h)) };
