@@ -43,6 +43,9 @@ do {
   let lock;
   try { lock = acquireLock(lockPath, 'race'); } catch (e) {
     if (e.code === 'CONFLICT') conflicts++; else errors.push(e.message);
+    // A moment before the next try, as a real writer waits: twenty processes spinning on two
+    // loaded cores would starve the holder of the time to release.
+    if (mode === 'churn') sleep(1);
   }
   if (mode === 'once') writeFileSync(join(barrier, 'tried-' + process.pid), '');
   if (lock) {
