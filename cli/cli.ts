@@ -21,6 +21,11 @@ import { checkStdio, positionalNames } from './stdio.js';
 import { runProgram, type Program } from './shell.js';
 import { commands } from './commands/index.js';
 
+interface UsageInternals {
+  getUsage(): [string, string][];
+  cacheHelpMessage(): void;
+}
+
 export function buildParser(argv: string[], io: Io): Argv {
   let parser = yargs(argv)
     .scriptName('dare')
@@ -31,8 +36,12 @@ export function buildParser(argv: string[], io: Io): Argv {
     .middleware(((a: Record<string, unknown>, y: Argv) => {
       unescapePositionals(a);
       checkOptionValues(argv, y);
-      const usage = (y as unknown as { getInternalMethods(): { getUsageInstance(): { getUsage(): [string, string][] } } }).getInternalMethods().getUsageInstance().getUsage();
-      checkStdio(a, positionalNames(usage[0]?.[0]));
+      const instance = (y as unknown as { getInternalMethods(): { getUsageInstance(): UsageInternals } }).getInternalMethods().getUsageInstance();
+      // yargs renders the command's whole help text as each handler starts, to show it if the
+      // handler fails later (~30 ms of every start, issue 20); this CLI never shows help on a
+      // failure (.fail throws, report() prints one line), so the text is never used.
+      instance.cacheHelpMessage = () => undefined;
+      checkStdio(a, positionalNames(instance.getUsage()[0]?.[0]));
     }) as unknown as MiddlewareFunction, true)
     .strict()
     .demandCommand(1, 'a command is required')

@@ -14,6 +14,7 @@
 import { x25519 } from '@noble/curves/ed25519.js';
 import { x448 } from '@noble/curves/ed448.js';
 import { DareError } from '../errors.js';
+import { getBackend } from './backend-select.js';
 import {
   checkKeyBytes, decodePoint, edwardsGroup, multiply, rfc8032Scalar,
 } from './edwards.js';
@@ -51,7 +52,8 @@ export function generateAgreementKeyPair(curve: MontgomeryCurveName): KeyPair {
 export function agreementPublicKey(curve: MontgomeryCurveName, privateKey: Uint8Array): Uint8Array {
   const m = lib(curve);
   checkKeyBytes(privateKey, 'private key', KEY_LENGTH[curve]);
-  return m.getPublicKey(privateKey);
+  const native = curve === 'X25519' ? getBackend().x25519PublicKey : undefined;
+  return native ? native(privateKey) : m.getPublicKey(privateKey);
 }
 
 /**
@@ -63,8 +65,9 @@ export function agree(curve: MontgomeryCurveName, privateKey: Uint8Array, peerPu
   checkKeyBytes(privateKey, 'private key', KEY_LENGTH[curve]);
   checkKeyBytes(peerPublicKey, 'public key', KEY_LENGTH[curve]);
   let shared: Uint8Array;
+  const native = curve === 'X25519' ? getBackend().x25519 : undefined;
   try {
-    shared = m.getSharedSecret(privateKey, peerPublicKey);
+    shared = native ? native(privateKey, peerPublicKey) : m.getSharedSecret(privateKey, peerPublicKey);
   } catch (e) {
     throw new DareError('KEY_INVALID', `${curve} agreement failed: low-order or invalid public key`, { cause: e });
   }

@@ -103,6 +103,17 @@ export interface SymmetricBackend {
    * file must not choose the memory); `maxmem` is the ceiling the backend enforces.
    */
   scrypt(password: Uint8Array, salt: Uint8Array, params: ScryptInput): Promise<Uint8Array>;
+
+  /**
+   * Optional: RFC 7748 X25519 public key of a 32-byte private key, natively. Without it
+   * (the noble backend) lib/crypto/agreement.ts uses noble's curve code, whose first call in a
+   * process builds its tables (~30 ms of a CLI start, issue 20). Same inputs, same outputs.
+   */
+  x25519PublicKey?(privateKey: Uint8Array): Uint8Array;
+  /** Optional: RFC 8032 §5.1.5 Ed25519 public key of a 32-byte seed, natively (as x25519PublicKey). */
+  ed25519PublicKey?(seed: Uint8Array): Uint8Array;
+  /** Optional: RFC 7748 §6.1 X25519(k, u); throws (any error) on a low-order u or an all-zero result. */
+  x25519?(privateKey: Uint8Array, peerPublicKey: Uint8Array): Uint8Array;
 }
 
 /** Parameters of {@link SymmetricBackend.scrypt}: cost N (a power of two), block size r, parallelism p. */

@@ -6,6 +6,7 @@ import { toHex, utf8 } from '../internal/bytes.js';
 import { agree, agreementPublicKey, edwardsAgreement, generateAgreementKeyPair } from './agreement.js';
 import { generateSignatureKeyPair, sign, signaturePublicKey, verify } from './signature.js';
 import { hkdf, hkdfExpand, hkdfExtract } from './kdf.js';
+import { setBackend } from './backend-select.js';
 
 function code(f: () => unknown): string | undefined {
   try {
@@ -16,8 +17,18 @@ function code(f: () => unknown): string | undefined {
   return undefined;
 }
 
+/** Runs `f` with the named backend as the default (X25519 is native on 'node', noble on 'noble'). */
+function withBackend<T>(name: 'node' | 'noble', f: () => T): T {
+  const previous = setBackend(name);
+  try {
+    return f();
+  } finally {
+    setBackend(previous);
+  }
+}
+
 describe('X25519 / X448 agreement', () => {
-  it('both sides agree, and low-order or malformed peer keys are KEY_INVALID', () => {
+  it.each(['node', 'noble'] as const)('both sides agree, and low-order or malformed peer keys are KEY_INVALID (%s backend)', (backend) => withBackend(backend, () => {
     for (const curve of ['X25519', 'X448'] as const) {
       const a = generateAgreementKeyPair(curve);
       const b = generateAgreementKeyPair(curve);
@@ -32,6 +43,21 @@ describe('X25519 / X448 agreement', () => {
       expect(code(() => agree(curve, a.privateKey.subarray(1), b.publicKey))).toBe('KEY_INVALID');
     }
     expect(() => agree('P256' as 'X25519', new Uint8Array(32), new Uint8Array(32))).toThrow(TypeError);
+  }));
+
+  it('the native (OpenSSL) X25519 and Ed25519 public keys give noble\'s results, the u-coordinate\'s top bit and unclamped scalars included', () => {
+    for (let i = 0; i < 50; i++) {
+      const k = randomBytes(32);
+      const u = randomBytes(32);
+      if (i % 2) u[31] = (u[31] as number) | 0x80; // RFC 7748 §5: the top bit is masked
+      const pub = (name: 'node' | 'noble') => withBackend(name, () => toHex(agreementPublicKey('X25519', k)));
+      const shared = (name: 'node' | 'noble') => withBackend(name, () => code(() => agree('X25519', k, u)) ?? toHex(agree('X25519', k, u)));
+      expect(pub('node')).toBe(pub('noble'));
+      expect(shared('node')).toBe(shared('noble'));
+      for (const alg of ['Ed25519', 'Ed25519ctx'] as const) {
+        expect(withBackend('node', () => toHex(signaturePublicKey(alg, k)))).toBe(withBackend('noble', () => toHex(signaturePublicKey(alg, k))));
+      }
+    }
   });
 });
 

@@ -18,6 +18,7 @@ import { ed25519, ed25519ctx } from '@noble/curves/ed25519.js';
 import { ed448 } from '@noble/curves/ed448.js';
 import { aBytes } from '../internal/bytes.js';
 import { checkKeyBytes } from './edwards.js';
+import { getBackend } from './backend-select.js';
 import type { KeyPair } from './agreement.js';
 
 /** The EdDSA variants of RFC 8032 this library signs and verifies with. */
@@ -56,7 +57,9 @@ export function generateSignatureKeyPair(alg: SignatureAlgorithm): KeyPair {
 export function signaturePublicKey(alg: SignatureAlgorithm, privateKey: Uint8Array): Uint8Array {
   const m = impl(alg);
   checkKeyBytes(privateKey, 'private key', m.lengths.secretKey ?? 0);
-  return m.getPublicKey(privateKey);
+  // Ed25519 and Ed25519ctx share their keys; natively, a CLI start skips noble's table build.
+  const native = alg === 'Ed448' ? undefined : getBackend().ed25519PublicKey;
+  return native ? native(privateKey) : m.getPublicKey(privateKey);
 }
 
 /**

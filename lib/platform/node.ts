@@ -10,7 +10,7 @@
  * @module
  */
 import * as cryptoModule from 'node:crypto';
-import { createCipheriv, createDecipheriv, createHash, createHmac, scrypt as nodeScrypt } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, diffieHellman, scrypt as nodeScrypt } from 'node:crypto';
 import type { Cipher, Decipher, Hash, Hmac } from 'node:crypto';
 import {
   checkCbcArgs, checkCbcCiphertextLength, checkGcmArgs, checkGcmSealedLength, checkHashAlgorithm,
@@ -227,6 +227,42 @@ function scrypt(password: Uint8Array, salt: Uint8Array, params: ScryptInput): Pr
   });
 }
 
+// RFC 8410 DER framings of a raw X25519 key: PKCS#8 (private) and SPKI (public), 32 bytes follow.
+const X25519_PKCS8 = Buffer.from('302e020100300506032b656e04220420', 'hex');
+const X25519_SPKI = Buffer.from('302a300506032b656e032100', 'hex');
+
+const ED25519_PKCS8 = Buffer.from('302e020100300506032b657004220420', 'hex');
+const SPKI_PREFIX_LENGTH = X25519_SPKI.length; // the same 12 bytes of framing for Ed25519
+
+function x25519PrivateKey(privateKey: Uint8Array): ReturnType<typeof createPrivateKey> {
+  aBytes(privateKey, 'privateKey', 32);
+  return createPrivateKey({ key: Buffer.concat([X25519_PKCS8, privateKey]), format: 'der', type: 'pkcs8' });
+}
+
+function rawPublicKey(privateKey: ReturnType<typeof createPrivateKey>): Uint8Array {
+  const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+  return new Uint8Array(spki.subarray(SPKI_PREFIX_LENGTH));
+}
+
+/** X25519 public key through OpenSSL (RFC 7748 §6.1: it clamps the scalar as noble does). */
+function x25519PublicKey(privateKey: Uint8Array): Uint8Array {
+  return rawPublicKey(x25519PrivateKey(privateKey));
+}
+
+/** Ed25519 public key of a seed through OpenSSL (RFC 8032 §5.1.5). */
+function ed25519PublicKey(seed: Uint8Array): Uint8Array {
+  aBytes(seed, 'seed', 32);
+  return rawPublicKey(createPrivateKey({ key: Buffer.concat([ED25519_PKCS8, seed]), format: 'der', type: 'pkcs8' }));
+}
+
+/** X25519(k, u) through OpenSSL, which refuses an all-zero shared secret (a low-order u). */
+function x25519(privateKey: Uint8Array, peerPublicKey: Uint8Array): Uint8Array {
+  aBytes(peerPublicKey, 'peerPublicKey', 32);
+  const publicKey = createPublicKey({ key: Buffer.concat([X25519_SPKI, peerPublicKey]), format: 'der', type: 'spki' });
+  const shared = diffieHellman({ privateKey: x25519PrivateKey(privateKey), publicKey });
+  return new Uint8Array(shared.buffer.slice(shared.byteOffset, shared.byteOffset + shared.byteLength));
+}
+
 export const nodeBackend: SymmetricBackend = Object.freeze({
   name: 'node',
   hash,
@@ -255,4 +291,7 @@ export const nodeBackend: SymmetricBackend = Object.freeze({
   aesKeyWrap,
   aesKeyUnwrap,
   scrypt,
+  x25519PublicKey,
+  ed25519PublicKey,
+  x25519,
 });
