@@ -55,6 +55,31 @@ export interface Hasher {
 }
 
 /**
+ * An incremental digest that may run off the calling thread (a worker), so that a stream can
+ * hash on one core while it encrypts or decrypts on another. `update` copies `data` (the caller
+ * may reuse it at once) and returns a promise when the caller must wait (back-pressure): await
+ * it before the next call. `digest` resolves once; `close` releases the thread early (on an
+ * error or an abandoned stream) and is idempotent. The digest is the same as {@link Hasher}'s.
+ */
+export interface ParallelHasher {
+  update(data: Uint8Array): Promise<void> | undefined;
+  digest(): Promise<Uint8Array>;
+  close(): void;
+}
+
+/** A {@link ParallelHasher} over an in-thread {@link Hasher} (backends without threads). */
+export function inThreadParallelHasher(h: Hasher): ParallelHasher {
+  return {
+    update(data: Uint8Array): undefined {
+      h.update(data);
+      return undefined;
+    },
+    digest: async () => h.digest(),
+    close: () => undefined,
+  };
+}
+
+/**
  * A streaming cipher: `update(chunk)` returns the output that is ready (possibly empty,
  * never retaining `chunk`), `final()` returns the rest. Decryption holds back the last
  * block until `final()`, which checks and removes the padding.
@@ -73,6 +98,12 @@ export interface SymmetricBackend {
   hash(alg: HashAlgorithm, data: Uint8Array): Uint8Array;
   /** Incremental digest. */
   createHash(alg: HashAlgorithm): Hasher;
+  /**
+   * Incremental digest of a long stream, computed on another thread when the backend can
+   * (optional; callers fall back to {@link inThreadParallelHasher}). `sizeHint`: the bytes
+   * expected, when known; a backend may stay in-thread for small inputs.
+   */
+  createParallelHash?(alg: HashAlgorithm, sizeHint?: number): ParallelHasher;
 
   /** One-shot HMAC (RFC 2104). */
   hmac(alg: HmacAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array;

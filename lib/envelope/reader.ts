@@ -10,7 +10,7 @@
  */
 import { DareError } from '../errors.js';
 import { getBackend } from '../crypto/backend-select.js';
-import type { Hasher, StreamCipher } from '../crypto/backend.js';
+import { inThreadParallelHasher, type ParallelHasher, type StreamCipher } from '../crypto/backend.js';
 import { JsonBStreamReader } from '../encoding/jsonb-stream.js';
 import { decodeJsonB } from '../encoding/jsonb-reader.js';
 import { collectBytes, equalBytes } from '../internal/bytes.js';
@@ -175,24 +175,35 @@ export class EnvelopeReader {
     const backend = getBackend();
     const o = this.opened;
     const needDigest = info.header.dig !== undefined || info.encrypted;
-    const hasher: Hasher | undefined = needDigest ? backend.createHash('sha512') : undefined;
     const cipher: StreamCipher | undefined = o && backend.createAesCbcDecryptor(o.keys.encryptionKey, o.keys.iv);
     let length = 0;
     const head = await r.peekHead();
     const hasPayload = head !== undefined && head.kind !== 'array-end';
-    if (hasPayload) {
-      for await (const piece of r.readBinaryOrBase64()) {
-        length += piece.length;
-        hasher?.update(piece);
-        if (!cipher) yield piece;
-        else {
-          const out = cipher.update(piece);
-          if (out.length) yield out;
+    // A fixed-length JSON-B payload tells its size; chunked and JSON text payloads do not.
+    const sizeHint = head?.kind === 'binary' && head.final ? head.dataLength : undefined;
+    // The digest runs on another core when the backend can, while this one decrypts.
+    const hasher: ParallelHasher | undefined = needDigest
+      ? (backend.createParallelHash?.('sha512', sizeHint) ?? inThreadParallelHasher(backend.createHash('sha512')))
+      : undefined;
+    let digest: Uint8Array | undefined;
+    try {
+      if (hasPayload) {
+        for await (const piece of r.readBinaryOrBase64()) {
+          length += piece.length;
+          const wait = hasher?.update(piece);
+          if (wait) await wait;
+          if (!cipher) yield piece;
+          else {
+            const out = cipher.update(piece);
+            if (out.length) yield out;
+          }
         }
       }
+      digest = await hasher?.digest();
+    } finally {
+      hasher?.close();
     }
     const trailer = await this.readTrailer(r, info.wrapped);
-    const digest = hasher?.digest();
     const result = this.verify(info, trailer, digest, length);
     if (cipher) {
       if (length === 0) throw new DareError('MALFORMED', 'encrypted envelope has an empty payload');

@@ -6,7 +6,7 @@
  */
 import { DareError } from '../errors.js';
 import { getBackend } from '../crypto/backend-select.js';
-import type { Hasher, StreamCipher } from '../crypto/backend.js';
+import { inThreadParallelHasher, type ParallelHasher, type StreamCipher } from '../crypto/backend.js';
 import { arrayEnd, arrayStart, binaryChunkHeader, encodeJsonB } from '../encoding/jsonb-writer.js';
 import { encodeJson } from '../encoding/json.js';
 import { Base64urlEncoder } from '../encoding/base64url.js';
@@ -155,28 +155,41 @@ export async function* encodeEnvelope(source: AsyncIterable<Uint8Array>, options
   if (carried !== undefined && options.encoding !== 'json') yield framer.payloadFixed(carried);
 
   const cipher: StreamCipher | undefined = enc && backend.createAesCbcEncryptor(enc.payloadKeys.encryptionKey, enc.payloadKeys.iv);
-  const hasher: Hasher | undefined = digest ? backend.createHash('sha512') : undefined;
+  // The digest runs on another core when the backend can (the cipher keeps this one busy).
+  const hasher: ParallelHasher | undefined = digest
+    ? (backend.createParallelHash?.('sha512', carried) ?? inThreadParallelHasher(backend.createHash('sha512')))
+    : undefined;
   let read = 0;
   let written = 0;
-  const emit = (piece: Uint8Array, final: boolean): Uint8Array[] => {
-    hasher?.update(piece);
+  const frame = (piece: Uint8Array, final: boolean): Uint8Array[] => {
     written += piece.length;
     if (carried !== undefined && options.encoding !== 'json') return piece.length > 0 ? [piece] : [];
     if (piece.length === 0 && !final) return [];
     return framer.payloadChunk(piece, final);
   };
-  for await (const chunk of source) {
-    read += chunk.length;
-    if (known !== undefined && read > known) throw new DareError('IO', 'the input grew while it was read');
-    yield* emit(cipher ? cipher.update(chunk) : chunk, false);
+  let payloadDigest: Uint8Array | undefined;
+  try {
+    for await (const chunk of source) {
+      read += chunk.length;
+      if (known !== undefined && read > known) throw new DareError('IO', 'the input grew while it was read');
+      const piece = cipher ? cipher.update(chunk) : chunk;
+      const wait = hasher?.update(piece);
+      if (wait) await wait;
+      yield* frame(piece, false);
+    }
+    if (known !== undefined && read !== known) throw new DareError('IO', 'the input shrank while it was read');
+    const last = cipher ? cipher.final() : new Uint8Array(0);
+    const wait = hasher?.update(last);
+    if (wait) await wait;
+    yield* frame(last, true);
+    if (carried !== undefined && written !== carried) throw new RangeError('internal error: payload length mismatch');
+    payloadDigest = await hasher?.digest();
+  } finally {
+    hasher?.close();
   }
-  if (known !== undefined && read !== known) throw new DareError('IO', 'the input shrank while it was read');
-  yield* emit(cipher ? cipher.final() : new Uint8Array(0), true);
-  if (carried !== undefined && written !== carried) throw new RangeError('internal error: payload length mismatch');
 
   let trailer: DareTrailer | undefined;
-  if (hasher) {
-    const payloadDigest = hasher.digest();
+  if (payloadDigest) {
     trailer = { payloadDigest };
     if (enc) trailer.payloadMac = payloadMac(enc.payloadKeys.macKey, payloadDigest, edsTags);
     if (signers.length) {
