@@ -167,6 +167,36 @@ describe('node and noble agree on random inputs', () => {
   });
 });
 
+describe('node backend short-input paths (one-shot HMAC, latin1 outputs) equal node:crypto', () => {
+  it('HMAC one-shot and incremental, keys and messages around the block and 4 KiB limits', async () => {
+    const { createHmac } = await import('node:crypto');
+    for (const alg of ['sha256', 'sha512'] as const) {
+      for (const kn of [0, 1, 32, 63, 64, 65, 127, 128, 129, 200]) {
+        for (const dn of [0, 1, 55, 64, 111, 128, 4095, 4096, 4097, 9000]) {
+          const k = rnd(kn);
+          const d = rnd(dn);
+          const want = createHmac(alg, k).update(d).digest('hex');
+          expect(toHex(nodeBackend.hmac(alg, k, d))).toBe(want);
+          const h = nodeBackend.createHmac(alg, k);
+          for (let i = 0; i < dn; i += 1500) h.update(d.subarray(i, i + 1500));
+          expect(toHex(h.digest())).toBe(want);
+        }
+      }
+    }
+  });
+
+  it('outputs never alias each other or the scratch they were made in', () => {
+    const k = rnd(32);
+    const a = nodeBackend.hmac('sha256', k, rnd(10));
+    const b = nodeBackend.hmac('sha256', k, rnd(10));
+    const c = nodeBackend.hash('sha512', rnd(100));
+    const copies = [a.slice(), b.slice(), c.slice()];
+    nodeBackend.hmac('sha512', rnd(200), rnd(4000));
+    expect([a, b, c]).toEqual(copies);
+    expect(a).not.toEqual(b);
+  });
+});
+
 describe('backend selection', () => {
   afterEach(() => {
     setBackend('node');
