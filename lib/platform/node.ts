@@ -413,7 +413,9 @@ class WorkerHasher implements ParallelHasher {
   }
 
   #start(): void {
-    const w = new Worker(HASH_WORKER, { eval: true, workerData: this.#alg, resourceLimits: WORKER_LIMITS });
+    // execArgv: [] so that a parent run with --input-type=module does not make this CommonJS
+    // string an ES module (workers inherit the parent's execArgv).
+    const w = new Worker(HASH_WORKER, { eval: true, execArgv: [], workerData: this.#alg, resourceLimits: WORKER_LIMITS });
     w.unref();
     w.on('message', (m: ArrayBuffer | { digest: Uint8Array }) => {
       if (m instanceof ArrayBuffer) this.#free.push(m);
@@ -514,9 +516,21 @@ const X25519_SPKI = Buffer.from('302a300506032b656e032100', 'hex');
 const ED25519_PKCS8 = Buffer.from('302e020100300506032b657004220420', 'hex');
 const SPKI_PREFIX_LENGTH = X25519_SPKI.length; // the same 12 bytes of framing for Ed25519
 
+/** A private KeyObject from its PKCS#8 framing; the DER copy of the secret is wiped after (never pooled). */
+function pkcs8Key(prefix: Uint8Array, secret: Uint8Array): ReturnType<typeof createPrivateKey> {
+  const der = new Uint8Array(prefix.length + secret.length);
+  der.set(prefix);
+  der.set(secret, prefix.length);
+  try {
+    return createPrivateKey({ key: Buffer.from(der.buffer, der.byteOffset, der.byteLength), format: 'der', type: 'pkcs8' });
+  } finally {
+    der.fill(0);
+  }
+}
+
 function x25519PrivateKey(privateKey: Uint8Array): ReturnType<typeof createPrivateKey> {
   aBytes(privateKey, 'privateKey', 32);
-  return createPrivateKey({ key: Buffer.concat([X25519_PKCS8, privateKey]), format: 'der', type: 'pkcs8' });
+  return pkcs8Key(X25519_PKCS8, privateKey);
 }
 
 function rawPublicKey(privateKey: ReturnType<typeof createPrivateKey>): Uint8Array {
@@ -532,7 +546,7 @@ function x25519PublicKey(privateKey: Uint8Array): Uint8Array {
 /** Ed25519 public key of a seed through OpenSSL (RFC 8032 §5.1.5). */
 function ed25519PublicKey(seed: Uint8Array): Uint8Array {
   aBytes(seed, 'seed', 32);
-  return rawPublicKey(createPrivateKey({ key: Buffer.concat([ED25519_PKCS8, seed]), format: 'der', type: 'pkcs8' }));
+  return rawPublicKey(pkcs8Key(ED25519_PKCS8, seed));
 }
 
 /** X25519(k, u) through OpenSSL, which refuses an all-zero shared secret (a low-order u). */
