@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 await build({
   absWorkingDir: root,
-  // The worker sits next to the CLI: lib/platform/threads.ts finds it as ./verify-worker.js.
-  entryPoints: { dare: 'cli/main.ts', mesh: 'cli/mesh/main.ts', 'verify-worker': 'lib/platform/verify-worker.ts' },
+  // The worker sits next to the CLI: lib/sequence/verify.ts finds it as ./verify-worker.js.
+  entryPoints: { dare: 'cli/main.ts', mesh: 'cli/mesh/main.ts', 'verify-worker': 'lib/sequence/verify-worker.ts' },
   outdir: join(root, 'dist', 'bundle'),
   bundle: true,
   platform: 'node',

@@ -1,52 +1,46 @@
 /**
- * Worker threads for verifying a large sequence on several cores (lib/sequence/verify.ts).
- * The worker (verify-worker.ts) opens the file itself and verifies one range of frames;
- * its report, or its error (code and message), comes back as a message.
+ * Worker threads, generic: a task whose entry module runs on another thread with data of its
+ * own, reports progress, and ends with one result or one error (a DareError keeps its code
+ * across the thread). The sequence layer's parallel verifier (lib/sequence/verify.ts,
+ * verify-worker.ts) is the user; what a task computes is not this module's business.
  * @module
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { DareError, type DareErrorCode } from '../errors.js';
-import type { SequenceReadOptions } from '../sequence/reader.js';
-import type { PayloadChecks, RangeReport } from '../sequence/verify.js';
+import { Worker, parentPort, workerData } from 'node:worker_threads';
+import { DareError, isDareError, type DareErrorCode } from '../errors.js';
 
-const WORKER = new URL('./verify-worker.js', import.meta.url);
-
-/** Cores this process may use; 1 when the worker script is not there (the library run from its TypeScript sources). */
-export function availableThreads(): number {
-  return existsSync(fileURLToPath(WORKER)) ? availableParallelism() : 1;
+/** Cores this process may use for the task at `entry`; 1 when its script is not there (the library run from its TypeScript sources). */
+export function availableThreads(entry: URL): number {
+  return existsSync(fileURLToPath(entry)) ? availableParallelism() : 1;
 }
 
-export interface VerifyWork {
-  readonly path: string;
-  readonly options: SequenceReadOptions;
-  readonly backend: 'node' | 'noble';
-  readonly from: number;
-  readonly to: number;
-  /** How payloads are checked (VerifyOptions.decrypt, payloadsCheckedLater). */
-  readonly checks: PayloadChecks;
+interface WireError {
+  readonly code?: DareErrorCode;
+  readonly name: string;
+  readonly message: string;
 }
 
-/** Messages from the worker: progress (frames verified, meta ones), then one result. */
-export type VerifyMessage =
-  | { readonly progress: { readonly from: number; readonly to: number; readonly meta: readonly number[] } }
-  | { readonly result: RangeReport }
-  | { readonly error: { readonly code?: DareErrorCode; readonly name: string; readonly message: string } };
+/** What a task's thread posts: progress, then one result or one error. */
+type TaskMessage<R, P> = { readonly progress: P } | { readonly result: R } | { readonly error: WireError };
 
-/** The worker's error on this thread: the same DareError code or misuse class; anything else is the thread failing (IO). */
-function rebuild(e: { readonly code?: DareErrorCode; readonly name: string; readonly message: string }): Error {
+/** The thread's error on this thread: the same DareError code or misuse class; anything else is the thread failing (IO). */
+function rebuild(e: WireError, what: string): Error {
   if (e.code) return new DareError(e.code, e.message);
   if (e.name === 'RangeError') return new RangeError(e.message);
   if (e.name === 'TypeError') return new TypeError(e.message);
-  return new DareError('IO', `verification thread failed: ${e.message}`);
+  return new DareError('IO', `${what} thread failed: ${e.message}`);
 }
 
-/** Verifies work.from..work.to of the file on a worker thread. */
-export function runVerifyWorker(work: VerifyWork, onFrame?: (index: number, isMeta: boolean) => void): Promise<RangeReport> {
+/**
+ * Runs the task at `entry` (a module that calls {@link serveTask}) with `data` on a new
+ * thread; `what` names it in errors ("verification").
+ */
+export function runTask<D, R, P>(entry: URL, what: string, data: D, onProgress?: (p: P) => void): Promise<R> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER, { workerData: work });
+    // execArgv []: the parent's flags (--input-type=module, say) are not the task's.
+    const worker = new Worker(entry, { workerData: data, execArgv: [] });
     let done = false;
     const finish = (f: () => void) => {
       if (done) return;
@@ -54,17 +48,21 @@ export function runVerifyWorker(work: VerifyWork, onFrame?: (index: number, isMe
       f();
       void worker.terminate();
     };
-    worker.on('message', (m: VerifyMessage) => {
-      if ('progress' in m) {
-        const meta = new Set(m.progress.meta);
-        for (let i = m.progress.from; i <= m.progress.to; i++) onFrame?.(i, meta.has(i));
-      } else if ('result' in m) {
-        finish(() => resolve(m.result));
-      } else {
-        finish(() => reject(rebuild(m.error)));
-      }
+    worker.on('message', (m: TaskMessage<R, P>) => {
+      if ('progress' in m) onProgress?.(m.progress);
+      else if ('result' in m) finish(() => resolve(m.result));
+      else finish(() => reject(rebuild(m.error, what)));
     });
-    worker.on('error', (e) => finish(() => reject(new DareError('IO', `verification thread failed: ${e.message}`, { cause: e }))));
-    worker.on('exit', (code) => finish(() => reject(new DareError('IO', `verification thread ended (exit code ${code}) without a result`))));
+    worker.on('error', (e) => finish(() => reject(new DareError('IO', `${what} thread failed: ${e.message}`, { cause: e }))));
+    worker.on('exit', (code) => finish(() => reject(new DareError('IO', `${what} thread ended (exit code ${code}) without a result`))));
   });
+}
+
+/** The body of a task's entry module: runs `task` on the thread's data and posts its result or error. */
+export function serveTask<D, R, P>(task: (data: D, progress: (p: P) => void) => Promise<R>): void {
+  const post = (m: TaskMessage<R, P>) => parentPort?.postMessage(m);
+  task(workerData as D, (progress) => post({ progress })).then(
+    (result) => post({ result }),
+    (e: unknown) => post({ error: { code: isDareError(e) ? e.code : undefined, name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message : String(e) } }),
+  );
 }

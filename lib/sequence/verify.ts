@@ -19,7 +19,7 @@ import { equalBytes } from '../internal/bytes.js';
 import type { SignatureCheck } from '../envelope/signatures.js';
 import type { VerificationKey } from '../keys/types.js';
 import { getBackend } from '../crypto/backend-select.js';
-import { availableThreads, runVerifyWorker } from '../platform/threads.js';
+import { availableThreads, runTask } from '../platform/threads.js';
 import { FileReader } from '../platform/file.js';
 import { frameDigest } from './format.js';
 import { APEX_PURPOSE } from '../crypto/purposes.js';
@@ -28,7 +28,7 @@ import { Chain } from './chain.js';
 import { previousFrame, treeFrontierFrames } from './positions.js';
 import { readFrameView } from './frames.js';
 import { previousFrameStart } from '../encoding/jbcd.js';
-import type { SequenceReader } from './reader.js';
+import type { SequenceReader, SequenceReadOptions } from './reader.js';
 
 export interface VerifyReport {
   readonly frames: number;
@@ -246,13 +246,41 @@ function joinRanges(ranges: readonly RangeReport[]): RangeReport {
   return acc;
 }
 
+/** The entry of a verification thread: beside this module in dist/lib, beside the CLI in its bundle. */
+const WORKER = new URL('./verify-worker.js', import.meta.url);
+
+/** What a verification thread is given (verify-worker.ts). */
+export interface VerifyWork {
+  readonly path: string;
+  readonly options: SequenceReadOptions;
+  readonly backend: 'node' | 'noble';
+  readonly from: number;
+  readonly to: number;
+  readonly checks: PayloadChecks;
+}
+
+/** A thread's progress: frames from..to verified, which of them meta frames. */
+export interface RangeProgress {
+  readonly from: number;
+  readonly to: number;
+  readonly meta: readonly number[];
+}
+
+/** Verifies work.from..work.to of the file on a thread of its own. */
+function verifyOnThread(work: VerifyWork, onFrame?: (index: number, isMeta: boolean) => void): Promise<RangeReport> {
+  return runTask<VerifyWork, RangeReport, RangeProgress>(WORKER, 'verification', work, (p) => {
+    const meta = new Set(p.meta);
+    for (let i = p.from; i <= p.to; i++) onFrame?.(i, meta.has(i));
+  });
+}
+
 /** How many threads to verify `reader` on. */
 function threadsFor(reader: SequenceReader, options: VerifyOptions): number {
   const frames = reader.last.index + 1;
   const backend = getBackend().name;
   if (reader.type !== 'Merkle' || !reader.checkable || !(reader.source instanceof FileReader)) return 1;
   if (backend !== 'node' && backend !== 'noble') return 1;
-  const most = Math.max(1, Math.floor(options.threads ?? Math.min(4, availableThreads())));
+  const most = Math.max(1, Math.floor(options.threads ?? Math.min(4, availableThreads(WORKER))));
   const min = Math.max(2, options.minFramesPerThread ?? 20_000);
   return Math.max(1, Math.min(most, Math.floor(frames / min)));
 }
@@ -271,7 +299,7 @@ export async function verifySequence(reader: SequenceReader, options: VerifyOpti
     const path = (reader.source as FileReader).path;
     const settled = await Promise.allSettled(bounds.map(([from, to], i) => i === 0
       ? verifyRange(reader, from, to, options.onFrame, checks)
-      : runVerifyWorker({ path, options: reader.options, backend: getBackend().name as 'node' | 'noble', from, to, checks }, options.onFrame)));
+      : verifyOnThread({ path, options: reader.options, backend: getBackend().name as 'node' | 'noble', from, to, checks }, options.onFrame)));
     // The first failing range, in frame order, is the error a single pass would have met first.
     const failed = settled.find((s) => s.status === 'rejected');
     if (failed) throw failed.reason;
