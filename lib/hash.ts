@@ -4,7 +4,7 @@
  * @module
  */
 import { getBackend } from './crypto/backend-select.js';
-import type { HashAlgorithm } from './crypto/backend.js';
+import type { HashAlgorithm } from './platform/backend.js';
 import { DareError } from './errors.js';
 import { contentDigestOfHash, contentDigestBinaryOfHash, parseUdf, formatUdf } from './udf/index.js';
 import type { DigestAlgorithm } from './udf/index.js';

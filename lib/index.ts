@@ -18,7 +18,7 @@ export { contentTypeOf, DEFAULT_CONTENT_TYPE } from './content-type.js';
 export { digestStream, contentDigestOfStream, checkContentDigestOfStream } from './hash.js';
 export type { StreamUdfOptions } from './hash.js';
 export { getBackend, setBackend } from './crypto/backend-select.js';
-export type { HashAlgorithm, SymmetricBackend } from './crypto/backend.js';
+export type { HashAlgorithm, SymmetricBackend } from './platform/backend.js';
 export * from './udf/index.js';
 export type { AgreementCurve, SignatureCurve, RecipientKey, DecryptionKey, SigningKey, VerificationKey } from './keys/types.js';
 export { generateKeySet, publicKeySet, formatPublicKeySet, parsePublicKeySet, keySetFingerprint, PUBLIC_KEY_PREFIX } from './keys/keyset.js';

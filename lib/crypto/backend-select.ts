@@ -6,7 +6,7 @@
  * {@link getBackend} when it is omitted. (draft-hallambaker-mesh-cryptography-08 §3.)
  * @module
  */
-import type { SymmetricBackend } from './backend.js';
+import type { SymmetricBackend } from '../platform/backend.js';
 import { nobleBackend } from './noble-backend.js';
 import { nodeBackend } from '../platform/node.js';
 

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isDareError } from '../errors.js';
 import { concatBytes, toHex } from '../internal/bytes.js';
 import { BACKENDS, getBackend, setBackend } from './backend-select.js';
-import type { HashAlgorithm, StreamCipher, SymmetricBackend } from './backend.js';
+import type { HashAlgorithm, StreamCipher, SymmetricBackend } from '../platform/backend.js';
 import { nodeBackend } from '../platform/node.js';
 import { nobleBackend } from './noble-backend.js';
 

@@ -21,8 +21,8 @@ import {
   AES_BLOCK_LENGTH, checkCbcArgs, checkCbcCiphertextLength, checkGcmArgs, checkGcmSealedLength,
   checkHashAlgorithm, checkHmacAlgorithm, checkScryptArgs, checkUnwrapArgs, checkWrapArgs, gcmTagFailed, paddingFailed,
   unwrapFailed,
-} from './backend.js';
-import type { HashAlgorithm, Hasher, HmacAlgorithm, ScryptInput, StreamCipher, SymmetricBackend } from './backend.js';
+} from '../platform/backend.js';
+import type { HashAlgorithm, Hasher, HmacAlgorithm, ScryptInput, StreamCipher, SymmetricBackend } from '../platform/backend.js';
 import { aBytes } from '../internal/bytes.js';
 
 const HASH_FNS = { sha256, sha512, 'sha3-256': sha3_256, 'sha3-512': sha3_512 } as const;

@@ -20,7 +20,7 @@
  */
 import { DareError } from '../errors.js';
 import { getBackend } from './backend-select.js';
-import type { HashAlgorithm, Hasher, HmacAlgorithm, SymmetricBackend } from './backend.js';
+import type { HashAlgorithm, Hasher, HmacAlgorithm, SymmetricBackend } from '../platform/backend.js';
 
 /** A digest algorithm and how to run it. */
 export interface DigestAlgorithm {

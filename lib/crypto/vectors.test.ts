@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../internal/bytes.js';
 import { BACKENDS } from './backend-select.js';
-import type { HashAlgorithm, HmacAlgorithm, StreamCipher, SymmetricBackend } from './backend.js';
+import type { HashAlgorithm, HmacAlgorithm, StreamCipher, SymmetricBackend } from '../platform/backend.js';
 import { hkdf } from './kdf.js';
 import type { HkdfHash } from './kdf.js';
 import { agree, agreementPublicKey, edwardsAgreement } from './agreement.js';

@@ -10,7 +10,7 @@
  */
 import { DareError } from '../errors.js';
 import { getBackend } from '../crypto/backend-select.js';
-import { inThreadParallelHasher, type ParallelHasher, type StreamCipher } from '../crypto/backend.js';
+import { inThreadParallelHasher, type ParallelHasher, type StreamCipher } from '../platform/backend.js';
 import { JsonBStreamReader } from '../encoding/jsonb-stream.js';
 import { decodeJsonB } from '../encoding/jsonb-reader.js';
 import { collectBytes, equalBytes } from '../internal/bytes.js';

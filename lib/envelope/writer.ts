@@ -6,7 +6,7 @@
  */
 import { DareError } from '../errors.js';
 import { getBackend } from '../crypto/backend-select.js';
-import { inThreadParallelHasher, type ParallelHasher, type StreamCipher } from '../crypto/backend.js';
+import { inThreadParallelHasher, type ParallelHasher, type StreamCipher } from '../platform/backend.js';
 import { arrayEnd, arrayStart, binaryChunkHeader, encodeJsonB } from '../encoding/jsonb-writer.js';
 import { encodeJson } from '../encoding/json.js';
 import { Base64urlEncoder } from '../encoding/base64url.js';

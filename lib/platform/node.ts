@@ -17,8 +17,8 @@ import {
   checkCbcArgs, checkCbcCiphertextLength, checkGcmArgs, checkGcmSealedLength, checkHashAlgorithm,
   checkHmacAlgorithm, checkScryptArgs, checkUnwrapArgs, checkWrapArgs, gcmTagFailed, GCM_TAG_LENGTH, inThreadParallelHasher,
   paddingFailed, unwrapFailed,
-} from '../crypto/backend.js';
-import type { HashAlgorithm, Hasher, HmacAlgorithm, ParallelHasher, ScryptInput, StreamCipher, SymmetricBackend } from '../crypto/backend.js';
+} from './backend.js';
+import type { HashAlgorithm, Hasher, HmacAlgorithm, ParallelHasher, ScryptInput, StreamCipher, SymmetricBackend } from './backend.js';
 import { aBytes } from '../internal/bytes.js';
 import { allocBytes, copyBytes } from '../internal/pool.js';
 
