@@ -65,3 +65,6 @@ export type { EmbeddedStoreOptions } from './store/embedded.js';
 
 // The Mesh Service (docs/PROTOCOL.md; lib/mesh/service)
 export * from './service/index.js';
+
+// Its client (lib/mesh/client)
+export * from './client/index.js';
