@@ -19,3 +19,4 @@ export type { ServicePublic, ServiceIdentity, CreatedServiceIdentity, CheckedSer
 export { canonicalAddress } from './handlers.js';
 export type { FrameChecker } from './handlers.js';
 export { RateLimiter } from './rate.js';
+export { replicaFrameChecker } from './frames.js';
