@@ -7,7 +7,7 @@
  * @module
  */
 import {
-  AccountContext, MeshClient, bindingJson, canonicalAddress, createProfile, decodeMeshObject, deriveScheduledKeys, discoverService, endpointUrl,
+  AccountContext, MeshClient, bindingJson, serviceAddress, createProfile, decodeMeshObject, deriveScheduledKeys, discoverService, endpointUrl,
   localSigner, openProfile, parseResolve, profileSignatureKey, readBinding, serviceBinding, syncAccount, MAX_ENTRY_BYTES,
   type AccountRecord, type EnvelopeJson, type MeshHome, type MeshObject, type ServiceBinding, type ServiceBindingRecord, type SyncReport,
 } from '../../lib/mesh/index.js';
@@ -88,7 +88,7 @@ export async function bindOffline(io: Io, a: ServiceArgs, h: MeshHome, record: A
   const seed = secrets?.accountSeed();
   if (seed === undefined) throw new DareError('NO_MATCHING_KEY', `this device does not hold the seed of ${record.name}: bind it from the device that created it`);
   const client = await MeshClient.connect({ url: await serviceUrl(io, a, address), transport: httpTransport });
-  const canonical = canonicalAddress(address, client.service.domain || address.slice(address.lastIndexOf('@') + 1));
+  const canonical = serviceAddress(address, client.service.domain || address.slice(address.lastIndexOf('@') + 1));
   const old = (await openProfile(record.envelope, 'ProfileUser', record.profileUdf)).profile as unknown as Record<string, unknown>;
   const suite = profileSignatureKey(old as never).crv === 'Ed25519' ? '25519' : '448';
   const keep = Object.fromEntries(Object.entries(old).filter(([k]) => !k.startsWith('$') && !deriveScheduledKeysFields.has(k)));

@@ -11,7 +11,7 @@ import { DareError, base64urlEncode, readFrames, readReplicaState, type JsonObje
 import type { EnvelopeJson } from '../schema/index.js';
 import { localSigner } from '../keys/signer.js';
 import type { ServiceBinding, StagedAccount } from '../home/account.js';
-import { canonicalAddress } from '../service/handlers.js';
+import { serviceAddress } from '../service/handlers.js';
 import { MeshClient } from './client.js';
 import type { Transport } from './transport.js';
 import { bindingJson, type SeenHead } from './binding.js';
@@ -42,7 +42,7 @@ export function serviceBinding(o: BindOptions): ServiceBinding & { readonly clie
     client: () => client,
     async profileFields(name: string) {
       client = await MeshClient.connect({ url: o.url, transport: o.transport });
-      address = canonicalAddress(name, client.service.domain || name.slice(name.lastIndexOf('@') + 1));
+      address = serviceAddress(name, client.service.domain || name.slice(name.lastIndexOf('@') + 1));
       o.onService?.(client.service.serviceUdf);
       return { AccountAddress: address, ServiceUdf: client.service.serviceUdf };
     },

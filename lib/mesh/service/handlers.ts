@@ -78,7 +78,7 @@ export function hello(ctx: HandlerContext): Answer {
 }
 
 /** The canonical form of an address of this service's domain (brief §6 #12): lower case. */
-export function canonicalAddress(address: string, domain: string): string {
+export function serviceAddress(address: string, domain: string): string {
   const m = /^([a-z0-9._-]{1,64})@([^@\s]{1,253})$/.exec(address.toLowerCase());
   if (m === null) refuse('Refused', `${JSON.stringify(address.slice(0, 80))}: an address is 1 to 64 of a-z 0-9 . _ - then @domain`);
   if (m[2] !== domain.toLowerCase()) refuse('Refused', `${address.slice(0, 80)}: this service holds accounts of ${domain} only`);
@@ -89,7 +89,7 @@ export async function bind(ctx: HandlerContext, a: Authenticated): Promise<Answe
   const p = a.profile as NonNullable<Authenticated['profile']>;
   const given = a.fields.AccountAddress;
   if (typeof given !== 'string') refuse('BadRequest', 'AccountAddress is missing');
-  const address = canonicalAddress(given, ctx.identity.domain);
+  const address = serviceAddress(given, ctx.identity.domain);
   const fields = p.object as unknown as { AccountAddress?: string; ServiceUdf?: string };
   if (fields.ServiceUdf !== ctx.identity.serviceUdf) refuse('Refused', 'the profile does not name this service (ServiceUdf)');
   if (typeof fields.AccountAddress !== 'string' || fields.AccountAddress.toLowerCase() !== address) refuse('Refused', 'the profile\'s AccountAddress is not the address bound');

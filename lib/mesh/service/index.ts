@@ -16,7 +16,7 @@ export {
   createServiceIdentity, loadServiceIdentity, checkServiceChain, servicePublicJson, servicePublicOf,
 } from './identity.js';
 export type { ServicePublic, ServiceIdentity, CreatedServiceIdentity, CheckedService } from './identity.js';
-export { canonicalAddress } from './handlers.js';
+export { serviceAddress } from './handlers.js';
 export type { FrameChecker } from './handlers.js';
 export { RateLimiter } from './rate.js';
 export { replicaFrameChecker } from './frames.js';
