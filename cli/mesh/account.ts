@@ -43,7 +43,8 @@ export function accountCommand(io: Io): MeshCommand {
             .example('mesh account create alice@example.com --service http://127.0.0.1:8443', 'Account=alice@example.com, Profile UDF=..., Service UDF=...')
             .example('mesh account create alice --passphrase-file ~/.mesh-pass', 'the first command on a home: its key store is sealed under the passphrase'),
           handler: async (a: CreateArgs) => {
-            const name = String(a.name);
+            // An address is canonical in lower case (PROTOCOL.md §7; brief §6 #12).
+            const name = String(a.name).includes('@') ? String(a.name).toLowerCase() : String(a.name);
             let binding: (ServiceBinding & { serviceUdf(): string | undefined }) | undefined;
             if (name.includes('@')) {
               if (!serviceBindings.forAddress) throw new UsageError(`${name}: accounts bound to a Mesh service are not supported by this version; give a name without @ for an offline account`);
@@ -80,7 +81,7 @@ export function accountCommand(io: Io): MeshCommand {
             const report = await withHome(io, a, true, async (h) => {
               const ctx = new AccountContext(h, await pickAccount(h, a));
               if (ctx.record.service === undefined) throw new DareError('NOT_FOUND', `${ctx.record.name} is an offline account: bind it first (mesh account bind NAME ADDRESS)`);
-              return { name: ctx.record.name, r: await syncBound(ctx) };
+              return { name: ctx.record.name, r: await syncBound(io, a, ctx) };
             });
             const r = report.r;
             printRecord(io, a, [['Account', report.name], ['Downloaded', JSON.stringify(r?.downloaded ?? {})], ['Uploaded', JSON.stringify(r?.uploaded ?? {})], ['Rebased', r?.rebased.join(',') || undefined]], {
@@ -148,7 +149,7 @@ export function accountCommand(io: Io): MeshCommand {
             if (!a.yes) throw new UsageError(`deleting ${a.name} destroys its keys and catalogs on this device: give --yes`);
             const r = await withHome(io, a, true, async (h) => {
               const record = await h.account(String(a.name));
-              if (record.service !== undefined && !a.offline) await unbindAtService(new AccountContext(h, record));
+              if (record.service !== undefined && !a.offline) await unbindAtService(io, a, new AccountContext(h, record));
               await deleteAccount(h, record);
               return record;
             });

@@ -27,7 +27,7 @@ export interface GlobalArgs extends PassphraseArgs {
  * before it reads, and after it writes, unless --offline.
  */
 export const accountSync: {
-  sync?: (ctx: AccountContext) => Promise<SyncReport | undefined>;
+  sync?: (io: Io, a: GlobalArgs, ctx: AccountContext) => Promise<SyncReport | undefined>;
   note?: (io: Io, a: GlobalArgs, r: SyncReport | undefined) => void;
 } = {};
 
@@ -96,9 +96,9 @@ export async function withAccount<T>(io: Io, a: GlobalArgs, write: boolean, f: (
   return withHome(io, a, write || bound, async (h) => {
     const ctx = new AccountContext(h, await pickAccount(h, a));
     if (sync === undefined || ctx.record.service === undefined) return f(ctx);
-    accountSync.note?.(io, a, await sync(ctx));
+    accountSync.note?.(io, a, await sync(io, a, ctx));
     const result = await f(ctx);
-    if (write) accountSync.note?.(io, a, await sync(ctx));
+    if (write) accountSync.note?.(io, a, await sync(io, a, ctx));
     return result;
   });
 }

@@ -25,9 +25,7 @@ export interface ServiceArgs extends GlobalArgs {
 /** The service URL of `address`: --service, else --resolve/MESH_RESOLVE, SRV, well-known. */
 export async function serviceUrl(io: Io, a: ServiceArgs, address: string): Promise<string> {
   if (a.service !== undefined) return endpointUrl(String(a.service));
-  const items = [...(io.env.MESH_RESOLVE ? [io.env.MESH_RESOLVE] : []), ...(a.resolve ?? []).map(String)];
-  // The flags win over the environment: later items replace earlier ones.
-  return discoverService(address, { resolve: parseResolve(items), srv: srvLookup });
+  return discoverService(address, { resolve: resolveMap(io, a), srv: srvLookup });
 }
 
 /** The ServiceBinding of `mesh account create ADDRESS`. */
@@ -44,16 +42,25 @@ export function bindingFor(io: Io, a: ServiceArgs, address: string): ServiceBind
   };
 }
 
-/** A client of the account's service, its chain checked against the pinned UDF. */
-export async function clientOf(b: ServiceBindingRecord): Promise<MeshClient> {
-  return MeshClient.connect({ url: b.url, transport: httpTransport, serviceUdf: b.serviceUdf });
+/** The explicit DOMAIN=URL mapping: MESH_RESOLVE, then --resolve (the flags win). */
+function resolveMap(io: Io, a: ServiceArgs): Map<string, string> {
+  return parseResolve([...(io.env.MESH_RESOLVE ? [io.env.MESH_RESOLVE] : []), ...(a.resolve ?? []).map(String)]);
+}
+
+/**
+ * A client of the account's service, its chain checked against the pinned UDF: at the URL an
+ * explicit mapping gives for its domain, else the URL it was bound at.
+ */
+export async function clientOf(io: Io, a: ServiceArgs, b: ServiceBindingRecord): Promise<MeshClient> {
+  const url = resolveMap(io, a).get(b.domain) ?? b.url;
+  return MeshClient.connect({ url, transport: httpTransport, serviceUdf: b.serviceUdf });
 }
 
 /** Syncs a bound account (the home open for writing). */
-export async function syncBound(ctx: AccountContext): Promise<SyncReport | undefined> {
+export async function syncBound(io: Io, a: ServiceArgs, ctx: AccountContext): Promise<SyncReport | undefined> {
   const b = readBinding(ctx.record);
   if (b === undefined) return undefined;
-  return syncAccount(ctx, await clientOf(b));
+  return syncAccount(ctx, await clientOf(io, a, b));
 }
 
 /** This device's ConnectionDevice, from its CatalogedDevice in MMM_Device. */
@@ -128,10 +135,10 @@ export async function rebindRecovered(io: Io, a: ServiceArgs, h: MeshHome, recor
 }
 
 /** `mesh account delete ADDRESS --yes` of a bound account: UnbindAccount first. */
-export async function unbindAtService(ctx: AccountContext): Promise<boolean> {
+export async function unbindAtService(io: Io, a: ServiceArgs, ctx: AccountContext): Promise<boolean> {
   const b = readBinding(ctx.record);
   if (b === undefined) return false;
-  const client = await clientOf(b);
+  const client = await clientOf(io, a, b);
   await client.unbind(ctx.record.profileUdf, localSigner(await ctx.accountKey('AdministratorSignature')));
   return true;
 }

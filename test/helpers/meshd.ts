@@ -60,9 +60,9 @@ export class Meshd {
     return `${this.domain}=http://127.0.0.1:${this.port}`;
   }
 
-  /** `meshd serve` on a free port of 127.0.0.1; resolves once it listens. */
+  /** `meshd serve` on a free port of 127.0.0.1 (again on the same port after a stop); resolves once it listens. */
   serve(): Promise<void> {
-    const child = spawn(process.execPath, [MESHD_BIN, 'serve', '--root', this.root, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MESHD_BIN, 'serve', '--root', this.root, '--listen', `127.0.0.1:${this.port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.exit = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
     return new Promise((resolve, reject) => {

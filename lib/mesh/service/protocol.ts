@@ -48,7 +48,7 @@ export type ErrorName = keyof typeof ERRORS;
 
 function codeOf(name: ErrorName): DareErrorCode {
   switch (name) {
-    case 'Conflict': case 'AccountRegistered': return 'CONFLICT';
+    case 'Conflict': return 'CONFLICT';
     case 'NotFound': return 'REFUSED';
     case 'ServerError': case 'Unavailable': case 'Timeout': return 'UNAVAILABLE';
     default: return 'REFUSED';
