@@ -20,16 +20,21 @@ export interface FrontOptions {
   readonly key?: string;
 }
 
-function send(res: ServerResponse, status: number, body: Uint8Array): void {
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'Content-Length': body.length, Connection: 'keep-alive' });
+function send(res: ServerResponse, status: number, body: Uint8Array, close = false): void {
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'Content-Length': body.length, Connection: close ? 'close' : 'keep-alive' });
   res.end(body);
 }
 
 function refuse(res: ServerResponse, log: Logger, req: IncomingMessage, e: ServiceError): void {
   log.warn({ peer: req.socket.remoteAddress, status: e.status, error: e.error, msg: e.message }, 'refused');
-  send(res, e.status, meshErrorBody(e));
-  // A body left unread: close rather than read on.
-  if (!req.complete) req.destroy();
+  // A body left unread is discarded as it arrives (never buffered), the connection closed
+  // after it; a client that keeps sending is cut off by the request timeout.
+  const unread = !req.complete;
+  send(res, e.status, meshErrorBody(e), unread);
+  if (unread) {
+    req.removeAllListeners('data');
+    req.resume();
+  }
 }
 
 /** Reads the body within the size limit; undefined when it was refused (answered already). */

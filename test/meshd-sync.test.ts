@@ -97,7 +97,10 @@ describe('meshd: accounts and sync', () => {
     // The service root holds none of the secrets, titles or names written.
     const bytes: Buffer[] = [];
     const walk = (d: string) => {
-      for (const e of readdirSync(d, { withFileTypes: true })) e.isDirectory() ? walk(join(d, e.name)) : bytes.push(readFileSync(join(d, e.name)));
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(join(d, e.name));
+        else bytes.push(readFileSync(join(d, e.name)));
+      }
     };
     walk(svc.root);
     const all = Buffer.concat(bytes);
