@@ -107,7 +107,9 @@ export function errorOf(e: unknown): ServiceError {
       case 'UNAVAILABLE': return new ServiceError('Unavailable', e.message, { cause: e });
       case 'CONFLICT': return new ServiceError('Conflict', e.message, { cause: e });
       case 'NOT_FOUND': return new ServiceError('NotFound', e.message, { cause: e });
-      case 'IO': return new ServiceError('ServerError', e.message, { cause: e });
+      // The service's own files failing their checks: its failure, not the request's.
+      case 'IO': case 'MERKLE_MISMATCH': case 'DIGEST_MISMATCH': case 'MAC_INVALID': case 'SEQUENCE_ORDER': case 'TRUNCATED': case 'HEADER_MALFORMED':
+        return new ServiceError('ServerError', e.message, { cause: e });
       default: return new ServiceError('BadRequest', e.message, { cause: e });
     }
   }
