@@ -4,12 +4,8 @@
  * same AccountStore interface.
  * @module
  */
-import { DareError } from '../lib/index.js';
-import type { AccountStore } from '../lib/mesh/index.js';
+import { openEmbeddedStore, type AccountStore } from '../lib/mesh/index.js';
 
-export async function openStore(root: string): Promise<AccountStore> {
-  // TODO(service): a static import once lib/mesh/store/embedded.ts lands on main.
-  const mesh = (await import('../lib/mesh/index.js')) as unknown as { openEmbeddedStore?: (root: string) => Promise<AccountStore> };
-  if (mesh.openEmbeddedStore === undefined) throw new DareError('UNAVAILABLE', 'this build has no embedded store');
-  return mesh.openEmbeddedStore(root);
+export function openStore(root: string): Promise<AccountStore> {
+  return openEmbeddedStore(root);
 }
