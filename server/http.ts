@@ -27,14 +27,20 @@ function send(res: ServerResponse, status: number, body: Uint8Array, close = fal
 
 function refuse(res: ServerResponse, log: Logger, req: IncomingMessage, e: ServiceError): void {
   log.warn({ peer: req.socket.remoteAddress, status: e.status, error: e.error, msg: e.message }, 'refused');
-  // A body left unread is discarded as it arrives (never buffered), the connection closed
-  // after it; a client that keeps sending is cut off by the request timeout.
-  const unread = !req.complete;
-  send(res, e.status, meshErrorBody(e), unread);
-  if (unread) {
-    req.removeAllListeners('data');
-    req.resume();
+  if (req.complete) {
+    send(res, e.status, meshErrorBody(e));
+    return;
   }
+  // A body left unread is discarded as it arrives (never buffered) and answered when it ends,
+  // so the client reads the answer rather than a reset; one that keeps sending is cut off.
+  req.removeAllListeners('data');
+  const timer = setTimeout(() => req.destroy(), SERVICE_LIMITS.bodyTimeoutMs);
+  req.once('end', () => {
+    clearTimeout(timer);
+    send(res, e.status, meshErrorBody(e), true);
+  });
+  req.once('close', () => clearTimeout(timer));
+  req.resume();
 }
 
 /** Reads the body within the size limit; undefined when it was refused (answered already). */
