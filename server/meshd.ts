@@ -29,6 +29,8 @@ interface Args extends PassphraseArgs {
   key?: string;
   insecureHttp?: boolean;
   json?: boolean;
+  rateAccount?: number;
+  rateAddress?: number;
 }
 
 function parseListen(text: string): { host: string; port: number } {
@@ -45,7 +47,7 @@ async function serve(io: Io, a: Args): Promise<void> {
   const identity = await loadRoot(a.root, passphraseSource(io, a, false, MESHD_PASSPHRASE_ENV));
   const store = await openStore(a.root);
   const log = pino({ base: { svc: 'meshd', pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: 1, sync: true }));
-  const service = new MeshService({ store, identity, checkFrames: replicaFrameChecker });
+  const service = new MeshService({ store, identity, checkFrames: replicaFrameChecker, accountRate: a.rateAccount, addressRate: a.rateAddress });
   const server = createFront({ service, log, cert: a.cert, key: a.key });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -96,7 +98,9 @@ function build(argv: string[], io: Io): Argv {
         .option('listen', { type: 'string', demandOption: true, describe: 'HOST:PORT (port 0: any free port, logged)' })
         .option('cert', { type: 'string', describe: 'TLS certificate chain (PEM)' })
         .option('key', { type: 'string', describe: 'TLS private key (PEM)' })
-        .option('insecure-http', { type: 'boolean', describe: 'allow plain HTTP on a non-loopback address' }),
+        .option('insecure-http', { type: 'boolean', describe: 'allow plain HTTP on a non-loopback address' })
+        .option('rate-account', { type: 'number', describe: 'requests per second per account (default 50; 0: no limit)' })
+        .option('rate-address', { type: 'number', describe: 'requests per second per client address (default 200; 0: no limit)' }),
       handler: (x: Args) => serve(io, x),
     })
     .command({

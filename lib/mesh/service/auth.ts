@@ -24,6 +24,17 @@ import type { Rights } from '../activation/rights.js';
 import { LIMITS, TRANSACTIONS, refuse, type RequestType } from './protocol.js';
 import { verifyEnvelope, type ReadEnvelope } from './wire.js';
 import { grantOf } from './grant.js';
+import { VerifiedCache } from './verified.js';
+
+/** Profiles and connections verified before (verified.ts). */
+export interface AuthCache {
+  readonly profiles: VerifiedCache<MeshObject<'ProfileUser'>>;
+  readonly connections: VerifiedCache<MeshObject<'ConnectionDevice'>>;
+}
+
+export function authCache(): AuthCache {
+  return { profiles: new VerifiedCache(), connections: new VerifiedCache() };
+}
 
 /** What authentication established. */
 export interface Authenticated {
@@ -76,7 +87,7 @@ function storedProfile(account: AccountEntry): EnvelopeJson {
 }
 
 /** Authenticates a request read by wire.ts readEnvelope (see the module comment). */
-export async function authenticate(env: ReadEnvelope, store: AccountStore, now = Date.now()): Promise<Authenticated> {
+export async function authenticate(env: ReadEnvelope, store: AccountStore, now = Date.now(), cache = authCache()): Promise<Authenticated> {
   const type = env.type as RequestType;
   const auth = TRANSACTIONS[type].auth;
   const base = { type, fields: env.fields, rid: env.id };
@@ -95,15 +106,18 @@ export async function authenticate(env: ReadEnvelope, store: AccountStore, now =
     result = { ...base, profile: { udf, object, envelope: penv } };
   } else {
     const account = await boundAccount(store, env.fields);
-    const profile = await checkedProfile(storedProfile(account), account.profileUdf);
+    const profileText = new TextDecoder().decode(account.profile);
+    const profile = await cache.profiles.get(`${account.profileUdf}\n${profileText}`, () => checkedProfile(storedProfile(account), account.profileUdf));
     const admin = signingKey(profile, 'AdministratorSignature');
     if (auth === 'account') {
       await verifyEnvelope(env, admin, 'request');
       result = { ...base, account };
     } else {
       let connection: MeshObject<'ConnectionDevice'>;
+      const cenv = envelopeField(env.fields, 'EnvelopedConnectionDevice');
       try {
-        connection = (await open(envelopeField(env.fields, 'EnvelopedConnectionDevice'), { expect: 'ConnectionDevice', signers: [admin] })).object as unknown as MeshObject<'ConnectionDevice'>;
+        connection = await cache.connections.get(`${account.profileUdf}\n${profileText}\n${JSON.stringify(cenv.$envelope)}`, async () =>
+          (await open(cenv, { expect: 'ConnectionDevice', signers: [admin] })).object as unknown as MeshObject<'ConnectionDevice'>);
       } catch (e) {
         refuse('NotAuthorized', `the ConnectionDevice is not one of this account's: ${(e as Error).message}`, { cause: e });
       }

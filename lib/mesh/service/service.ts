@@ -11,7 +11,7 @@ import { utf8, type JsonObject } from '../../index.js';
 import type { AccountStore } from '../store/store.js';
 import { LIMITS, TRANSACTIONS, errorOf, httpStatus, isRequestType, refuse, type RequestType, type ServiceError } from './protocol.js';
 import { readEnvelope, signResponse, type ReadEnvelope } from './wire.js';
-import { authenticate } from './auth.js';
+import { authCache, authenticate } from './auth.js';
 import { bind, download, hello, status, transact, unbind, type Answer, type FrameChecker, type HandlerContext } from './handlers.js';
 import type { ServiceIdentity } from './identity.js';
 import { RateLimiter } from './rate.js';
@@ -37,6 +37,9 @@ export interface ServiceOptions {
   readonly checkFrames: FrameChecker;
   /** The clock (tests move it). */
   readonly now?: () => number;
+  /** Requests per second per account and per client address (defaults: LIMITS); 0 is no limit. */
+  readonly accountRate?: number;
+  readonly addressRate?: number;
 }
 
 /** The unsigned answer to a body that is not a request (PROTOCOL.md §1). */
@@ -48,13 +51,18 @@ export class MeshService {
   private readonly ctx: HandlerContext;
   private readonly identity: ServiceIdentity;
   private readonly now: () => number;
-  private readonly perAccount = new RateLimiter(LIMITS.accountRate);
-  private readonly perAddress = new RateLimiter(LIMITS.addressRate);
+  private readonly perAccount: RateLimiter | undefined;
+  private readonly perAddress: RateLimiter | undefined;
+  private readonly verified = authCache();
 
   constructor(options: ServiceOptions) {
     this.ctx = { store: options.store, identity: options.identity, checkFrames: options.checkFrames };
     this.identity = options.identity;
     this.now = options.now ?? Date.now;
+    const accountRate = options.accountRate ?? LIMITS.accountRate;
+    const addressRate = options.addressRate ?? LIMITS.addressRate;
+    this.perAccount = accountRate > 0 ? new RateLimiter(accountRate) : undefined;
+    this.perAddress = addressRate > 0 ? new RateLimiter(addressRate) : undefined;
   }
 
   /** Handles one request body from the client at `peer` (an address, for the rate limit). */
@@ -62,7 +70,7 @@ export class MeshService {
     let env: ReadEnvelope | undefined;
     try {
       if (body.length > LIMITS.maxRequestBytes) refuse('TooLarge', `the request is over ${LIMITS.maxRequestBytes} bytes`);
-      if (!this.perAddress.take(peer, this.now())) refuse('RateLimited', `more than ${LIMITS.addressRate} requests/s from ${peer}`);
+      if (this.perAddress?.take(peer, this.now()) === false) refuse('RateLimited', `too many requests per second from ${peer}`);
       env = await readEnvelope(body, 'request');
     } catch (e) {
       const err = errorOf(e);
@@ -74,8 +82,8 @@ export class MeshService {
     try {
       if (!isRequestType(type)) refuse('Unknown', `${type.slice(0, 40)} is not a transaction this service serves`);
       const a = typeof env.fields.Account === 'string' ? env.fields.Account : undefined;
-      if (a !== undefined && !this.perAccount.take(a, this.now())) refuse('RateLimited', `more than ${LIMITS.accountRate} requests/s for this account`);
-      const who = await authenticate(env, this.ctx.store, this.now());
+      if (a !== undefined && this.perAccount?.take(a, this.now()) === false) refuse('RateLimited', 'too many requests per second for this account');
+      const who = await authenticate(env, this.ctx.store, this.now(), this.verified);
       account = who.account?.profileUdf ?? who.profile?.udf;
       device = who.deviceUdf;
       const answer = await this.dispatch(type, who);
