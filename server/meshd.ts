@@ -11,6 +11,7 @@
 import yargs, { type Argv } from 'yargs';
 import pino from 'pino';
 import { MeshService, replicaFrameChecker } from '../lib/mesh/index.js';
+import { DareError } from '../lib/index.js';
 import { UsageError } from '../cli/errors.js';
 import { writeLine, type Io, type Signal } from '../cli/io.js';
 import { passphraseOptions, passphraseSource, type PassphraseArgs } from '../cli/passphrase.js';
@@ -109,7 +110,16 @@ function build(argv: string[], io: Io): Argv {
       builder: (b: Argv) => b.option('root', root).option('json', { type: 'boolean' }),
       handler: async (x: Args) => {
         const pub = await readServicePublic(String(x.root));
-        const store = await openStore(String(x.root));
+        let store;
+        try {
+          store = await openStore(String(x.root));
+        } catch (e) {
+          // A running meshd holds the root: say so, with the identity (the store is its to read).
+          if (!(e instanceof DareError) || e.code !== 'CONFLICT') throw e;
+          if (x.json) writeLine(io.stdout, JSON.stringify({ domain: pub.domain, serviceUdf: pub.serviceUdf, hostUdf: pub.hostUdf, running: true }));
+          else for (const line of [`Domain=${pub.domain}`, `Service UDF=${pub.serviceUdf}`, `Host UDF=${pub.hostUdf}`, `Store=in use by a running meshd (${e.message})`]) writeLine(io.stdout, line);
+          return;
+        }
         try {
           const st = await store.status();
           const accounts: string[] = [];
