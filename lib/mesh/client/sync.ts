@@ -150,6 +150,24 @@ async function download(client: MeshClient, cred: DeviceCredential, label: Store
   return state;
 }
 
+/**
+ * True when the service's frames after the seen head are this device's own pending frames
+ * (an upload that landed but whose answer was lost): then nothing needs rebasing.
+ */
+async function landedAlready(client: MeshClient, cred: DeviceCredential, label: StoreLabel, path: string, seen: SeenHead, target: number): Promise<boolean> {
+  let at = seen.index + 1;
+  while (at <= target) {
+    const answer = await client.download(cred, [{ Container: label, IndexMin: at, IndexMax: target }]);
+    const u = Array.isArray(answer.Updates) ? answer.Updates[0] : undefined;
+    const theirs = isJsonObject(u ?? null) && Array.isArray((u as JsonObject).Envelopes) ? ((u as JsonObject).Envelopes as string[]).map((f) => base64urlDecode(String(f))) : [];
+    if (theirs.length === 0) return false;
+    const mine = (await readFrames(path, at, { maxFrames: theirs.length, maxBytes: 1 << 30 })).frames;
+    if (mine.length < theirs.length || theirs.some((f, i) => !sameBytes(f, mine[i] as Uint8Array))) return false;
+    at += theirs.length;
+  }
+  return true;
+}
+
 interface Plan {
   readonly label: StoreLabel;
   readonly seen: SeenHead;
@@ -174,7 +192,12 @@ async function round(ctx: AccountContext, client: MeshClient, cred: DeviceCreden
     if (r.index === seen.index && !sameBytes(r.apex, seen.apex)) throw tampered(label, `has another frame ${r.index} than this device saw`);
     const path = ctx.catalogPath(label);
     let local = (await readReplicaState(path)).state;
-    if (r.index > seen.index) {
+    if (r.index > seen.index && local.index >= r.index && await landedAlready(client, cred, label, path, seen, r.index)) {
+      // Our own frames, acknowledged or not: the service's head is a prefix of the replica.
+      // The check of the replica's chain was made when they were written here.
+      const upto = (await readFrames(path, seen.index + 1, { maxFrames: r.index - seen.index, maxBytes: 1 << 30 })).frames.length;
+      if (upto === r.index - seen.index) heads.set(label, { index: r.index, apex: r.apex.slice() });
+    } else if (r.index > seen.index) {
       const pending = local.index > seen.index ? await pendingEntries(ctx, label, seen) : undefined;
       if (pending !== undefined) local = await cutSequence(path, seen.index);
       if (local.index !== seen.index || !sameBytes(local.apex, seen.apex)) {
