@@ -8,6 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DareError, readReplicaState } from '../lib/index.js';
+import { AccountContext, MeshClient, MeshHome, readBinding, readEnvelope, syncAccount } from '../lib/mesh/index.js';
+import { httpTransport } from '../cli/mesh/http.js';
 import { field, mesh } from './helpers/mesh.js';
 import { Meshd } from './helpers/meshd.js';
 
@@ -157,5 +160,39 @@ describe('meshd: accounts and sync', () => {
     expect(down.stderr).toMatch(/unreachable/);
     const off = await mesh(['password', 'list', '--offline'], { env: { MESH_HOME: h.dir, MESH_RESOLVE: 'example.com=http://127.0.0.1:9' } });
     expect(off.code, off.stderr).toBe(0);
+  });
+
+  it('an upload that landed but whose answer was lost is recognised on the next sync: no rebase, no duplicate frames', async () => {
+    const h = home();
+    expect((await h.m(['account', 'create', 'gina@example.com'])).code).toBe(0);
+    expect((await h.m(['password', 'add', 'lost.example', 'g', '--password-file', secretFile('pl'), '--offline'])).code).toBe(0);
+    const home1 = await MeshHome.open(h.dir, { write: true });
+    try {
+      const ctx = new AccountContext(home1, await home1.account());
+      const b = readBinding(ctx.record) as NonNullable<ReturnType<typeof readBinding>>;
+      // The request reaches the service; its answer never comes back.
+      const losing = await MeshClient.connect({
+        url: svc.url, serviceUdf: b.serviceUdf,
+        transport: async (url, body) => {
+          const answer = await httpTransport(url, body);
+          if ((await readEnvelope(body, 'request')).type === 'TransactRequest') {
+            throw new DareError('UNAVAILABLE', 'the answer was lost');
+          }
+          return answer;
+        },
+      });
+      await expect(syncAccount(ctx, losing)).rejects.toThrow(/lost/);
+      const path = ctx.catalogPath('MMM_Credential');
+      const before = (await readReplicaState(path)).state.index;
+      const report = await syncAccount(ctx, await MeshClient.connect({ url: svc.url, transport: httpTransport, serviceUdf: b.serviceUdf }));
+      expect(report.rebased).toEqual([]);
+      expect(report.uploaded).toEqual({});
+      expect((await readReplicaState(path)).state.index).toBe(before);
+    } finally {
+      await home1.close();
+    }
+    const s = await h.m(['account', 'status', '--json']);
+    const j = JSON.parse(s.stdout) as { heads: Record<string, { local: number; service: number; pending: number }> };
+    expect(j.heads.MMM_Credential).toEqual({ local: 1, service: 1, pending: 0 });
   });
 });
