@@ -11,7 +11,7 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 await build({
   absWorkingDir: root,
   // The worker sits next to the CLI: lib/sequence/verify.ts finds it as ./verify-worker.js.
-  entryPoints: { dare: 'cli/main.ts', mesh: 'cli/mesh/main.ts', 'verify-worker': 'lib/sequence/verify-worker.ts' },
+  entryPoints: { dare: 'cli/main.ts', mesh: 'cli/mesh/main.ts', meshd: 'server/main.ts', 'verify-worker': 'lib/sequence/verify-worker.ts' },
   outdir: join(root, 'dist', 'bundle'),
   bundle: true,
   platform: 'node',

@@ -11,21 +11,22 @@ import {
   AccountContext, HOME_CATALOGS, checkEscrowParameters, createAccount, deleteAccount, escrowAccount, exportAccount, importAccount, listIds,
   openRecoveryRecord, recoverAccount, type ServiceBinding,
 } from '../../lib/mesh/index.js';
-import { DareError } from '../../lib/index.js';
+import { DareError, readReplicaState } from '../../lib/index.js';
 import { UsageError } from '../errors.js';
 import { readSmallInput, writeOutput, type Io } from '../io.js';
 import { homeDir, note, pickAccount, printRecord, printRows, withAccount, withHome, type GlobalArgs } from './context.js';
 import { readShares } from './secret-input.js';
 import type { MeshCommand } from './cli.js';
 import { KINDS } from './entries.js';
+import { bindOffline, bindingFor, noteSync, rebindRecovered, syncBound, unbindAtService, type ServiceArgs } from './service.js';
+import { readBinding } from '../../lib/mesh/index.js';
 
-/**
- * How an address (`alice@example.com`) is bound to a service: none in this version. The
- * service client registers a factory here (the next issue).
- */
-export const serviceBindings: { forAddress?: (io: Io, address: string) => ServiceBinding } = {};
+/** How an address (`alice@example.com`) is bound to a service (cli/mesh/service.ts). */
+export const serviceBindings: { forAddress?: (io: Io, a: ServiceArgs, address: string) => ServiceBinding & { serviceUdf(): string | undefined } } = {
+  forAddress: bindingFor,
+};
 
-type CreateArgs = GlobalArgs & { name: string };
+type CreateArgs = ServiceArgs & { name: string };
 
 export function accountCommand(io: Io): MeshCommand {
   return {
@@ -36,20 +37,55 @@ export function accountCommand(io: Io): MeshCommand {
         .command({
           command: 'create <name>',
           describe: 'Create an account (a name without @ is an offline account); this device becomes its administrator',
-          builder: (b: Argv) => b.positional('name', { type: 'string', demandOption: true, describe: 'the account name (letters, digits, . _ -)' })
+          builder: (b: Argv) => b.positional('name', { type: 'string', demandOption: true, describe: 'the account name (letters, digits, . _ -), or an address name@domain bound to the Mesh service of domain' })
+            .option('service', { type: 'string', describe: 'the service URL (default: --resolve, MESH_RESOLVE, DNS SRV _mmm._tcp.DOMAIN, https://DOMAIN/.well-known/mmm/)' })
             .example('mesh account create alice', 'Account=alice, Profile UDF=MB2Q-...')
+            .example('mesh account create alice@example.com --service http://127.0.0.1:8443', 'Account=alice@example.com, Profile UDF=..., Service UDF=...')
             .example('mesh account create alice --passphrase-file ~/.mesh-pass', 'the first command on a home: its key store is sealed under the passphrase'),
           handler: async (a: CreateArgs) => {
-            const name = String(a.name);
-            let binding: ServiceBinding | undefined;
+            // An address is canonical in lower case (PROTOCOL.md §7; brief §6 #12).
+            const name = String(a.name).includes('@') ? String(a.name).toLowerCase() : String(a.name);
+            let binding: (ServiceBinding & { serviceUdf(): string | undefined }) | undefined;
             if (name.includes('@')) {
               if (!serviceBindings.forAddress) throw new UsageError(`${name}: accounts bound to a Mesh service are not supported by this version; give a name without @ for an offline account`);
-              binding = serviceBindings.forAddress(io, name);
+              binding = serviceBindings.forAddress(io, a, name);
+            } else if (a.service !== undefined) {
+              throw new UsageError(`--service needs an address name@domain, not ${name}`);
             }
             const created = await withHome(io, a, true, (h) => createAccount(h, { name, binding }));
             const r = created.record;
-            printRecord(io, a, [['Account', r.name], ['Profile UDF', r.profileUdf], ['Device UDF', created.deviceUdf]], {
-              account: r.name, profileUdf: r.profileUdf, deviceUdf: created.deviceUdf,
+            const serviceUdf = binding?.serviceUdf();
+            printRecord(io, a, [['Account', r.name], ['Profile UDF', r.profileUdf], ['Service UDF', serviceUdf], ['Device UDF', created.deviceUdf]], {
+              account: r.name, profileUdf: r.profileUdf, serviceUdf, deviceUdf: created.deviceUdf,
+            });
+          },
+        })
+        .command({
+          command: 'bind <name> <address>',
+          describe: 'Bind an offline account to the Mesh service of ADDRESS\'s domain and upload its catalogs',
+          builder: (b: Argv) => b.positional('name', { type: 'string', demandOption: true }).positional('address', { type: 'string', demandOption: true })
+            .option('service', { type: 'string', describe: 'the service URL (default: discovery)' })
+            .example('mesh account bind alice alice@example.com', 'Account=alice@example.com, Service UDF=...'),
+          handler: async (a: ServiceArgs & { name: string; address: string }) => {
+            const r = await withHome(io, a, true, async (h) => bindOffline(io, a, h, await h.account(String(a.name)), String(a.address)));
+            printRecord(io, a, [['Account', r.record.name], ['Profile UDF', r.record.profileUdf], ['Service UDF', r.serviceUdf]], {
+              account: r.record.name, profileUdf: r.record.profileUdf, serviceUdf: r.serviceUdf,
+            });
+          },
+        })
+        .command({
+          command: 'sync',
+          describe: 'Download what the service holds that this device has not seen, and upload what it has not (catalog commands do this themselves)',
+          builder: (b: Argv) => b.example('mesh account sync', 'MMM_Credential downloaded 2 uploaded 1'),
+          handler: async (a: ServiceArgs) => {
+            const report = await withHome(io, a, true, async (h) => {
+              const ctx = new AccountContext(h, await pickAccount(h, a));
+              if (ctx.record.service === undefined) throw new DareError('NOT_FOUND', `${ctx.record.name} is an offline account: bind it first (mesh account bind NAME ADDRESS)`);
+              return { name: ctx.record.name, r: await syncBound(io, a, ctx) };
+            });
+            const r = report.r;
+            printRecord(io, a, [['Account', report.name], ['Downloaded', JSON.stringify(r?.downloaded ?? {})], ['Uploaded', JSON.stringify(r?.uploaded ?? {})], ['Rebased', r?.rebased.join(',') || undefined]], {
+              account: report.name, downloaded: r?.downloaded, uploaded: r?.uploaded, rebased: r?.rebased, rounds: r?.rounds,
             });
           },
         })
@@ -79,13 +115,26 @@ export function accountCommand(io: Io): MeshCommand {
               }
               counts.MMM_Device = (await listIds(ctx, { noun: 'device', label: 'MMM_Device', cls: 'CatalogedDevice', idOf: (e) => e.DeviceUdf })).length;
               const sealed = (await h.keyStore()).protected;
+              const binding = readBinding(r);
+              const heads: [string, string][] = [];
+              const headsJson: Record<string, { local: number; service: number; pending: number }> = {};
+              if (binding !== undefined) {
+                for (const label of r.stores) {
+                  const local = (await readReplicaState(ctx.catalogPath(label))).state.index;
+                  const seen = binding.heads.get(label)?.index ?? -1;
+                  heads.push([`${label} head`, `${local} (service ${seen}${local > seen ? `, ${local - seen} pending` : ''})`]);
+                  headsJson[label] = { local, service: seen, pending: Math.max(0, local - seen) };
+                }
+              }
               printRecord(io, a, [
+                ['Service', binding?.url], ['Service UDF', binding?.serviceUdf], ...heads,
                 ['Account', r.name], ['Profile UDF', r.profileUdf], ['Device UDF', device?.udf], ['Roles', r.roles.join(',')],
                 ['Bound', r.service ? 'service' : 'offline'], ['Key store', sealed ? 'sealed under a passphrase' : 'not sealed (mode 0600)'],
                 ['Account seed', keys?.accountSeed() ? 'held (mesh account escrow can run here)' : 'not held'],
                 ...Object.entries(counts).map(([l, c]): [string, string] => [l, `${c} entr${c === 1 ? 'y' : 'ies'}`]),
               ], {
                 account: r.name, profileUdf: r.profileUdf, deviceUdf: device?.udf, roles: r.roles, bound: r.service !== undefined,
+                service: binding?.url, serviceUdf: binding?.serviceUdf, heads: binding ? headsJson : undefined,
                 keyStoreSealed: sealed, accountSeedHeld: keys?.accountSeed() !== undefined, entries: counts, signers: r.signers.length,
               });
             });
@@ -100,6 +149,7 @@ export function accountCommand(io: Io): MeshCommand {
             if (!a.yes) throw new UsageError(`deleting ${a.name} destroys its keys and catalogs on this device: give --yes`);
             const r = await withHome(io, a, true, async (h) => {
               const record = await h.account(String(a.name));
+              if (record.service !== undefined && !a.offline) await unbindAtService(io, a, new AccountContext(h, record));
               await deleteAccount(h, record);
               return record;
             });
@@ -174,14 +224,20 @@ export function accountCommand(io: Io): MeshCommand {
               });
               return;
             }
-            const created = await withHome(io, a, true, (h) => recoverAccount(h, content, a.name));
+            const { created, synced } = await withHome(io, a, true, async (h) => {
+              const created = await recoverAccount(h, content, a.name);
+              // A bound account: the catalogs come back from the service (unless --offline).
+              const synced = a.offline ? undefined : await rebindRecovered(io, a as ServiceArgs, h, created.record);
+              return { created, synced };
+            });
             printRecord(io, a, [['Account', created.record.name], ['Profile UDF', created.record.profileUdf], ['Device UDF', created.deviceUdf]], {
               account: created.record.name, profileUdf: created.record.profileUdf, deviceUdf: created.deviceUdf, catalogs: HOME_CATALOGS,
             });
-            if (!a.json) note(io, `recovered into ${homeDir(io, a)}; its catalogs are empty: bring the entries back with \`mesh account import EXPORT\``);
+            noteSync(io, a, synced);
+            if (!a.json && synced === undefined) note(io, `recovered into ${homeDir(io, a)}; its catalogs are empty: bring the entries back with \`mesh account import EXPORT\``);
           },
         })
-        .demandCommand(1, 'account needs a command: create, list, status, delete, export, import, escrow or recover'),
+        .demandCommand(1, 'account needs a command: create, bind, sync, list, status, delete, export, import, escrow or recover'),
     handler: () => undefined,
   };
 }

@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { AccountContext, KEY_STORE, MeshHome, type AccountRecord } from '../../lib/mesh/index.js';
+import { AccountContext, KEY_STORE, MeshHome, type AccountRecord, type SyncReport } from '../../lib/mesh/index.js';
 import { UsageError } from '../errors.js';
 import { writeLine, type Io } from '../io.js';
 import { passphraseOptions, passphraseSource, type PassphraseArgs } from '../passphrase.js';
@@ -19,7 +19,17 @@ export interface GlobalArgs extends PassphraseArgs {
   home?: string;
   account?: string;
   json?: boolean;
+  offline?: boolean;
 }
+
+/**
+ * How a command on a bound account syncs with its service (cli/mesh/service.ts fills it in):
+ * before it reads, and after it writes, unless --offline.
+ */
+export const accountSync: {
+  sync?: (io: Io, a: GlobalArgs, ctx: AccountContext) => Promise<SyncReport | undefined>;
+  note?: (io: Io, a: GlobalArgs, r: SyncReport | undefined) => void;
+} = {};
 
 export const PASSPHRASE_ENV = 'MESH_PASSPHRASE';
 
@@ -29,6 +39,8 @@ export function globalOptions(y: Argv): Argv {
     .option('home', { type: 'string', describe: 'the Mesh home folder (default $MESH_HOME, else ~/.mesh)', global: true })
     .option('account', { type: 'string', describe: 'the account to act on, when the home holds several', global: true })
     .option('json', { type: 'boolean', describe: 'machine-readable output on stdout', global: true })
+    .option('offline', { type: 'boolean', describe: 'do not sync with the account\'s service (a bound account syncs before and after every catalog command)', global: true })
+    .option('resolve', { type: 'string', array: true, describe: 'DOMAIN=URL: the service of DOMAIN is at URL (repeatable; also MESH_RESOLVE="D=URL,...")', global: true })
     .options(Object.fromEntries(Object.entries(passphraseOptions).map(([k, v]) => [k, { ...v, global: true, describe: v.describe.replace('the key file passphrase', 'the passphrase of the home\'s key store') }])));
 }
 
@@ -72,9 +84,23 @@ export async function pickAccount(h: MeshHome, a: GlobalArgs): Promise<AccountRe
   return h.account(a.account);
 }
 
-/** Runs `f` with the account's context. */
+/**
+ * Runs `f` with the account's context. A bound account (unless --offline) is synced with its
+ * service first, and again after `f` when it may have written: the home is then opened for
+ * writing even for a read, since a sync changes the catalogs and the heads seen.
+ */
 export async function withAccount<T>(io: Io, a: GlobalArgs, write: boolean, f: (ctx: AccountContext) => Promise<T>): Promise<T> {
-  return withHome(io, a, write, async (h) => f(new AccountContext(h, await pickAccount(h, a))));
+  const sync = a.offline || accountSync.sync === undefined ? undefined : accountSync.sync;
+  let bound = false;
+  if (sync !== undefined && !write) bound = (await withHome(io, a, false, async (h) => (await pickAccount(h, a)).service !== undefined));
+  return withHome(io, a, write || bound, async (h) => {
+    const ctx = new AccountContext(h, await pickAccount(h, a));
+    if (sync === undefined || ctx.record.service === undefined) return f(ctx);
+    accountSync.note?.(io, a, await sync(io, a, ctx));
+    const result = await f(ctx);
+    if (write) accountSync.note?.(io, a, await sync(io, a, ctx));
+    return result;
+  });
 }
 
 /** Prints a record: Key=Value lines, or one JSON object. */

@@ -62,3 +62,9 @@ export type {
 } from './store/store.js';
 export { openEmbeddedStore, canonicalAddress, checkProfileUdf } from './store/embedded.js';
 export type { EmbeddedStoreOptions } from './store/embedded.js';
+
+// The Mesh Service (docs/PROTOCOL.md; lib/mesh/service)
+export * from './service/index.js';
+
+// Its client (lib/mesh/client)
+export * from './client/index.js';
