@@ -24,6 +24,8 @@ export class Meshd {
   readonly domain: string;
   readonly serviceUdf: string;
   port = 0;
+  /** `--store` for serve (a postgres:// URL or a folder); the embedded store under the root when absent. */
+  store?: string;
   logs: MeshdLog[] = [];
   stderr = '';
   exit?: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -51,6 +53,13 @@ export class Meshd {
     return d;
   }
 
+  /** Another front end of this service: the same root (identity), its own process and port; give it `store`. */
+  frontEnd(store: string): Meshd {
+    const m = new Meshd(this.root, this.domain, this.serviceUdf);
+    m.store = store;
+    return m;
+  }
+
   get url(): string {
     return `http://127.0.0.1:${this.port}/.well-known/mmm/`;
   }
@@ -62,7 +71,8 @@ export class Meshd {
 
   /** `meshd serve` on a free port of 127.0.0.1 (again on the same port after a stop); resolves once it listens. */
   serve(): Promise<void> {
-    const child = spawn(process.execPath, [MESHD_BIN, 'serve', '--root', this.root, '--listen', `127.0.0.1:${this.port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const store = this.store === undefined ? [] : ['--store', this.store];
+    const child = spawn(process.execPath, [MESHD_BIN, 'serve', '--root', this.root, '--listen', `127.0.0.1:${this.port}`, ...store], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.exit = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
     return new Promise((resolve, reject) => {
