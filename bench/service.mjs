@@ -10,6 +10,9 @@
 // Reports requests/s, p50/p99 latency and meshd's RSS (VmRSS at the end, VmHWM peak).
 //
 //   node bench/service.mjs [--json]       BENCH_SERVICE_CLIENTS=1,16,64  BENCH_SERVICE_SECONDS (per row, default 4)
+//   BENCH_SERVICE_STORE=postgres://postgres@127.0.0.1/test   the PostgreSQL store (a fresh schema, dropped after)
+//   BENCH_SERVICE_FRONTENDS=3                                 meshd processes of one service on that store;
+//                                                             client i talks to front end i mod N (issue 19)
 //
 // bench/run.mjs may call `runServiceBench()` for its "service" section; it owns the table layout.
 import { spawn } from 'node:child_process';
@@ -41,8 +44,8 @@ function post(url, body) {
   });
 }
 
-function startMeshd(root) {
-  const child = spawn(process.execPath, [MESHD, 'serve', '--root', root, '--listen', '127.0.0.1:0', '--rate-account', '0', '--rate-address', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+function startMeshd(root, store = []) {
+  const child = spawn(process.execPath, [...(process.env.BENCH_MESHD_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_MESHD_PROF] : []), MESHD, 'serve', '--root', root, '--listen', '127.0.0.1:0', '--rate-account', '0', '--rate-address', '0', ...store], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let buf = '';
     child.stdout.setEncoding('utf8');
@@ -63,6 +66,18 @@ function memoryOf(pid) {
   const s = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0);
   return { rssMiB: kib('VmRSS') / 1024, peakMiB: kib('VmHWM') / 1024 };
+}
+
+/** The largest RSS among the front ends (each is its own process with its own limit). */
+function memoryOfAll(pids) {
+  const all = pids.map(memoryOf);
+  return { rssMiB: Math.max(...all.map((m) => m.rssMiB)), peakMiB: Math.max(...all.map((m) => m.peakMiB)) };
+}
+
+/** Runs `meshd ARGS` to its end; rejects on a failure. */
+function meshdOnce(args) {
+  const c = spawn(process.execPath, [MESHD, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return new Promise((resolve, reject) => c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`meshd ${args[0]} exited ${code}`)))));
 }
 
 function percentile(sorted, p) {
@@ -123,14 +138,15 @@ async function reads(client, n, type) {
   return out;
 }
 
-/** Sends each client's requests in order, all clients at once; checks every answer is 200. */
-async function drive(url, perClient) {
+/** Sends each client's requests in order (client i to urls[i mod N]), all clients at once; checks every answer is 200. */
+async function drive(urls, perClient) {
   agent.destroy();
   agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const latencies = [];
   let failures = 0;
   const started = performance.now();
-  await Promise.all(perClient.map(async (requests) => {
+  await Promise.all(perClient.map(async (requests, i) => {
+    const url = urls[i % urls.length];
     for (const body of requests) {
       const t = performance.now();
       const r = await post(url, body);
@@ -150,12 +166,18 @@ export async function runServiceBench(options = {}) {
   const svc = join(dir, 'svc');
   const init = spawn(process.execPath, [MESHD, 'init', '--domain', 'example.com', '--root', svc], { stdio: 'ignore' });
   await new Promise((r) => init.on('exit', r));
-  const { child, port } = await startMeshd(svc);
-  const url = `http://127.0.0.1:${port}/.well-known/mmm/`;
+  const pgUrl = process.env.BENCH_SERVICE_STORE;
+  const schema = `bench_${process.pid}`;
+  const store = pgUrl ? ['--store', pgUrl, '--schema', schema] : [];
+  if (pgUrl) await meshdOnce(['migrate-db', ...store]);
+  const fronts = [];
+  for (let i = 0; i < Number(pgUrl ? (process.env.BENCH_SERVICE_FRONTENDS ?? 1) : 1); i++) fronts.push(await startMeshd(svc, store));
+  const urls = fronts.map((f) => `http://127.0.0.1:${f.port}/.well-known/mmm/`);
+  const label = pgUrl ? `postgres, ${fronts.length} front end${fronts.length > 1 ? 's' : ''}` : 'embedded';
   const rows = [];
   try {
     const clients = [];
-    for (let i = 0; i < Math.max(...levels); i++) clients.push(await makeClient(dir, url, i));
+    for (let i = 0; i < Math.max(...levels); i++) clients.push(await makeClient(dir, urls[i % urls.length], i));
     for (const c of levels) {
       // Aim at `seconds` of load at BENCH_SERVICE_RATE requests/s in all (default 100: what this
       // machine does, see README), at least 10 requests per client.
@@ -163,32 +185,42 @@ export async function runServiceBench(options = {}) {
       for (const [op, make] of [['Transact', (cl) => transacts(cl, n)], ['Status', (cl) => reads(cl, n, 'StatusRequest')], ['Download', (cl) => reads(cl, n, 'DownloadRequest')]]) {
         const prepared = [];
         for (const cl of clients.slice(0, c)) prepared.push(await make(cl));
-        const r = await drive(url, prepared);
-        rows.push({ op, clients: c, ...r, ...memoryOf(child.pid) });
+        const r = await drive(urls, prepared);
+        rows.push({ op, store: label, clients: c, ...r, ...memoryOfAll(fronts.map((f) => f.child.pid)) });
         options.progress?.(rows[rows.length - 1]);
       }
     }
     for (const cl of clients) await cl.home.close();
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.on('exit', r));
+    await Promise.all(fronts.map(({ child }) => {
+      child.kill('SIGTERM');
+      return new Promise((r) => child.on('exit', r));
+    }));
     agent.destroy();
+    if (pgUrl) {
+      const pg = (await import('pg')).default;
+      const c = new pg.Client({ connectionString: pgUrl });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await c.end();
+    }
     if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
   }
   return rows;
 }
 
 export function serviceTable(rows) {
-  const lines = ['| operation | clients | requests | req/s | p50 ms | p99 ms | meshd RSS MiB (peak) | failures |', '|---|---|---|---|---|---|---|---|'];
+  const lines = ['| operation | store | clients | requests | req/s | p50 ms | p99 ms | meshd RSS MiB (peak) | failures |', '|---|---|---|---|---|---|---|---|---|'];
   for (const r of rows) {
-    lines.push(`| ${r.op} | ${r.clients} | ${r.requests} | ${r.perSecond.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.rssMiB.toFixed(0)} (${r.peakMiB.toFixed(0)}) | ${r.failures} |`);
+    lines.push(`| ${r.op} | ${r.store ?? 'embedded'} | ${r.clients} | ${r.requests} | ${r.perSecond.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.rssMiB.toFixed(0)} (${r.peakMiB.toFixed(0)}) | ${r.failures} |`);
   }
   return lines.join('\n');
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const rows = await runServiceBench({ progress: (r) => process.stderr.write(`${r.op} x${r.clients}: ${r.perSecond.toFixed(0)}/s p99 ${r.p99.toFixed(1)} ms\n`) });
+  const rows = await runServiceBench({ progress: (r) => process.stderr.write(`${r.op} [${r.store}] x${r.clients}: ${r.perSecond.toFixed(0)}/s p99 ${r.p99.toFixed(1)} ms\n`) });
   if (process.argv.includes('--json')) process.stdout.write(JSON.stringify(rows) + '\n');
   else process.stdout.write(serviceTable(rows) + '\n');
-  writeFileSync(join(ROOT, 'bench', 'results', 'service-latest.json'), JSON.stringify(rows, null, 1) + '\n');
+  const tag = process.env.BENCH_SERVICE_STORE ? `-postgres-${process.env.BENCH_SERVICE_FRONTENDS ?? 1}` : '';
+  writeFileSync(join(ROOT, 'bench', 'results', `service${tag}-latest.json`), JSON.stringify(rows, null, 1) + '\n');
 }
