@@ -22,7 +22,7 @@ import { writeLine, type Io, type Signal } from '../cli/io.js';
 import { passphraseOptions, passphraseSource, type PassphraseArgs } from '../cli/passphrase.js';
 import { runProgram, type Program } from '../cli/shell.js';
 import { initRoot, loadRoot, readServicePublic } from './root.js';
-import { exportStore, importStore, isPostgresSpec, migrateStore, openStore } from './store/open.js';
+import { exportStore, importStore, isPostgresSpec, migrateStore, openStore, type TransferReport } from './store/open.js';
 import { createFront, isLoopback } from './http.js';
 
 export const MESHD_PASSPHRASE_ENV = 'MESHD_PASSPHRASE';
@@ -91,6 +91,26 @@ function build(argv: string[], io: Io): Argv {
   const storeOption = { type: 'string', describe: 'the store: a postgres://USER@HOST/DB URL, or a folder (default: the embedded store under --root)' } as const;
   const pgOptions = (b: Argv): Argv<Args> => b.option('pool', { type: 'number', describe: 'PostgreSQL connections in this front end\'s pool (default 10)' })
     .option('schema', { type: 'string', describe: 'the PostgreSQL schema holding the tables (default mesh)' }) as unknown as Argv<Args>;
+  /** `meshd export` and `meshd import`: the store of --store (or --root) and a folder. */
+  const transferCommand = (name: 'export' | 'import', dir: 'to' | 'from', describe: string, dirText: string, run: (store: AccountStore, dir: string) => Promise<TransferReport>) => ({
+    command: name,
+    describe,
+    builder: (b: Argv) => pgOptions(b.option('root', { ...root, demandOption: false }).option('store', storeOption).option(dir, { type: 'string', demandOption: true, describe: dirText }))
+      .check((y: Args) => {
+        if (y.store === undefined && y.root === undefined) throw new UsageError(`${name} needs --store or --root`);
+        return true;
+      }),
+    handler: async (x: Args) => {
+      const store = await storeOf(x);
+      try {
+        const r = await run(store, String(x[dir]));
+        const verb = name === 'export' ? 'Exported' : 'Imported';
+        writeLine(io.stdout, x.json ? JSON.stringify(r) : `${verb} accounts=${r.accounts} containers=${r.containers} frames=${r.frames} bytes=${r.bytes}`);
+      } finally {
+        await store.close();
+      }
+    },
+  });
   return yargs(argv)
     .scriptName('meshd')
     .usage('meshd <command> [options]\n\nThe Mesh Service: holds accounts\' catalogs for their devices to synchronise through (docs/PROTOCOL.md).')
@@ -133,36 +153,10 @@ function build(argv: string[], io: Io): Argv {
         writeLine(io.stdout, x.json ? JSON.stringify(r) : `Schema=${r?.from ?? 0} -> ${r?.to ?? 0}`);
       },
     })
-    .command({
-      command: 'export',
-      describe: 'Write every account of the store to DIR (each container as its exact frames, a manifest with digests)',
-      builder: (b: Argv) => pgOptions(b.option('root', { ...root, demandOption: false }).option('store', storeOption).option('to', { type: 'string', demandOption: true, describe: 'a new or empty folder' }))
-        .check((y: Args) => { if (y.store === undefined && y.root === undefined) throw new UsageError('export needs --store or --root'); return true; }),
-      handler: async (x: Args) => {
-        const store = await storeOf(x);
-        try {
-          const r = await exportStore(store, String(x.to));
-          writeLine(io.stdout, x.json ? JSON.stringify(r) : `Exported accounts=${r.accounts} containers=${r.containers} frames=${r.frames} bytes=${r.bytes}`);
-        } finally {
-          await store.close();
-        }
-      },
-    })
-    .command({
-      command: 'import',
-      describe: 'Read an export into the store, checking every frame, one account at a time',
-      builder: (b: Argv) => pgOptions(b.option('root', { ...root, demandOption: false }).option('store', storeOption).option('from', { type: 'string', demandOption: true, describe: 'a folder written by meshd export' }))
-        .check((y: Args) => { if (y.store === undefined && y.root === undefined) throw new UsageError('import needs --store or --root'); return true; }),
-      handler: async (x: Args) => {
-        const store = await storeOf(x);
-        try {
-          const r = await importStore(String(x.from), store);
-          writeLine(io.stdout, x.json ? JSON.stringify(r) : `Imported accounts=${r.accounts} containers=${r.containers} frames=${r.frames} bytes=${r.bytes}`);
-        } finally {
-          await store.close();
-        }
-      },
-    })
+    .command(transferCommand('export', 'to', 'Write every account of the store to DIR (each container as its exact frames, a manifest with digests)', 'a new or empty folder',
+      (store, dir) => exportStore(store, dir)))
+    .command(transferCommand('import', 'from', 'Read an export into the store, checking every frame, one account at a time', 'a folder written by meshd export',
+      (store, dir) => importStore(dir, store)))
     .command({
       command: 'status',
       describe: 'Show the service identity and the accounts its store holds',

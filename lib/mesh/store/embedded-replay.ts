@@ -11,8 +11,8 @@
  *   with only the live ids when it holds many more frames than those.
  * @module
  */
-import { DareError, SequenceReader, SequenceWriter, fromUtf8, pathKind, removePath, renamePath, temporaryName, utf8, type WriteLock } from '../../index.js';
-import { createSequenceFile, removeTemporaries } from './journal.js';
+import { DareError, SequenceReader, SequenceWriter, fromUtf8, pathKind, utf8, type WriteLock } from '../../index.js';
+import { createSequenceFile, removeTemporaries, rewriteSequenceFile } from './journal.js';
 
 /** Longest request id kept (a UDF-like nonce is far shorter). */
 export const MAX_REPLAY_ID = 512;
@@ -130,25 +130,10 @@ export class ReplayCache {
 
   /** Rewrites the file with the live ids only (a new file renamed over the old one). */
   private async compact(): Promise<void> {
-    const temp = temporaryName(this.path, 'dlog');
     const live = [...this.ids];
-    let closed = false;
-    try {
-      const w = await SequenceWriter.create(temp, { type: 'Merkle', lock: this.lock, mode: 0o600 });
-      try {
-        for (let i = 0; i < live.length; i += 10_000) await w.append(utf8(JSON.stringify(live.slice(i, i + 10_000))));
-      } finally {
-        await w.close();
-      }
-      await this.writer.close();
-      closed = true;
-      await renamePath(temp, this.path, true);
-    } catch (e) {
-      await removePath(temp);
-      throw e;
-    } finally {
-      if (closed) this.writer = await SequenceWriter.open(this.path, { lock: this.lock });
-    }
+    const frames: Uint8Array[] = [];
+    for (let i = 0; i < live.length; i += 10_000) frames.push(utf8(JSON.stringify(live.slice(i, i + 10_000))));
+    await rewriteSequenceFile(this.path, this.lock, this.writer, frames, (w) => (this.writer = w));
     this.frames = Math.ceil(live.length / 10_000);
   }
 

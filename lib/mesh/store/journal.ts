@@ -175,6 +175,34 @@ export async function createSequenceFile(path: string, lock: WriteLock, contentT
   }
 }
 
+/**
+ * Compaction: replaces the sequence at `path`, open in `writer`, by a new one holding
+ * `payloads` (written to a temporary renamed over it); `reopened` receives the writer open on
+ * what is at `path` afterwards: the new file, or the old one when the rename failed.
+ */
+export async function rewriteSequenceFile(
+  path: string, lock: WriteLock, writer: SequenceWriter, payloads: Iterable<Uint8Array>, reopened: (w: SequenceWriter) => void,
+): Promise<void> {
+  const temp = temporaryName(path, 'dlog');
+  let closed = false;
+  try {
+    const w = await SequenceWriter.create(temp, { type: 'Merkle', lock, mode: 0o600 });
+    try {
+      for (const p of payloads) await w.append(p);
+    } finally {
+      await w.close();
+    }
+    await writer.close();
+    closed = true;
+    await renamePath(temp, path, true);
+  } catch (e) {
+    await removePath(temp);
+    throw e;
+  } finally {
+    if (closed) reopened(await SequenceWriter.open(path, { lock }));
+  }
+}
+
 /** Removes what {@link createSequenceFile} and compaction leave beside `path` when killed. */
 export async function removeTemporaries(path: string): Promise<void> {
   const slash = path.lastIndexOf('/');
@@ -219,29 +247,9 @@ export class Journal {
 
   /** Rewrites the journal with only `keep` (commits of the retry window), atomically. */
   async compact(keep: readonly JournalRecord[]): Promise<void> {
-    const temp = temporaryName(this.path, 'dlog');
-    let bytes = 0;
-    let closed = false;
-    try {
-      const w = await SequenceWriter.create(temp, { type: 'Merkle', lock: this.lock, mode: 0o600 });
-      try {
-        for (const r of keep) {
-          const p = encodeRecord(r);
-          bytes += p.length;
-          await w.append(p);
-        }
-      } finally {
-        await w.close();
-      }
-      await this.writer.close();
-      closed = true;
-      await renamePath(temp, this.path, true);
-    } catch (e) {
-      await removePath(temp);
-      throw e;
-    } finally {
-      if (closed) this.writer = await SequenceWriter.open(this.path, { lock: this.lock });
-    }
+    const records = keep.map(encodeRecord);
+    await rewriteSequenceFile(this.path, this.lock, this.writer, records, (w) => (this.writer = w));
+    const bytes = records.reduce((n, r) => n + r.length, 0);
     this.bytes = bytes;
   }
 
