@@ -12,7 +12,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  AccountContext, MeshClient, MeshHome, MeshService, replicaFrameChecker, createProfile, deviceCredential, generateMeshSeed, keyDataOf, localSigner, meshObject,
+  AccountContext, MeshClient, MeshHome, MeshService, openEmbeddedStore, replicaFrameChecker, createProfile, deviceCredential, generateMeshSeed, keyDataOf, localSigner, meshObject,
   readBinding, readEnvelope, seal, signRequest, type DeviceCredential,
 } from '../lib/mesh/index.js';
 import type { JsonObject, JsonValue } from '../lib/index.js';
@@ -401,6 +401,33 @@ describe('meshd review: rate limit and the client', () => {
       await d.stop();
     }
   });
+
+  it('one account\'s valid requests cannot fill the shared replay cache and lock other accounts out', async () => {
+    // The cache is global (250 000 ids by default; an account may send 50/s for its 10-minute
+    // window = 30 000, and anyone may bind accounts); here scaled down to 4 ids.
+    const d = await Meshd.start('example.com');
+    try {
+      const creds: DeviceCredential[] = [];
+      for (const n of ['gina', 'hank']) {
+        const dir = join(root, n);
+        expect((await mesh(['account', 'create', `${n}@example.com`], { env: { MESH_HOME: dir, MESH_RESOLVE: d.resolve } })).code).toBe(0);
+        creds.push(await credentialOf(dir));
+      }
+      await d.stop();
+      const [gina, hank] = creds as [DeviceCredential, DeviceCredential];
+      const store = await openEmbeddedStore(d.root, { maxReplayIds: 4 });
+      try {
+        const service = new MeshService({ store, identity: await loadRoot(d.root), checkFrames: replicaFrameChecker, accountRate: 0, addressRate: 0 });
+        for (let i = 0; i < 6; i++) await service.handle((await signRequest('StatusRequest', deviceFields(gina), gina.signer)).bytes, '192.0.2.7');
+        const r = await service.handle((await signRequest('StatusRequest', deviceFields(hank), hank.signer)).bytes, '192.0.2.8');
+        expect(r.httpStatus, `${r.log.error}: ${r.log.message}`).toBe(200);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await d.stop();
+    }
+  }, 30_000);
 
   it('a service whose files were rolled back to an earlier state is refused by the client with exit 4', async () => {
     const d = await Meshd.start('example.com');
