@@ -31,13 +31,16 @@ let aliceDir: string;
 /** A request whose body stops after two bytes, started in beforeAll so its wait overlaps the other tests. */
 let stalled: Promise<{ answer: string; ms: number }>;
 
-function stall(port: number): Promise<{ answer: string; ms: number }> {
+/** A request whose headers never end (slowloris), likewise. */
+let stalledHeaders: Promise<{ answer: string; ms: number }>;
+
+function stall(port: number, head = 'POST /.well-known/mmm/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n[{', cap = 40_000): Promise<{ answer: string; ms: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
     let got = '';
     const done = (answer: string) => resolve({ answer, ms: Date.now() - started });
     const s = connect(port, '127.0.0.1', () => {
-      s.write('POST /.well-known/mmm/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n[{');
+      s.write(head);
     });
     s.on('data', (d) => {
       got += d.toString();
@@ -51,7 +54,7 @@ function stall(port: number): Promise<{ answer: string; ms: number }> {
     setTimeout(() => {
       s.destroy();
       done(`hung: ${got}`);
-    }, 40_000);
+    }, cap);
   });
 }
 
@@ -74,6 +77,7 @@ beforeAll(async () => {
   alice = await credentialOf(aliceDir);
   bob = await credentialOf(join(root, 'bob'));
   stalled = stall(svc.port);
+  stalledHeaders = stall(svc.port, 'POST /.well-known/mmm/ HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n', 20_000);
 }, 60_000);
 afterAll(async () => {
   await Promise.all([svc?.stop(), other?.stop()]);
@@ -463,4 +467,29 @@ describe('meshd review: slow bodies (last, so its wait overlaps the tests above)
     expect(ms).toBeLessThan(13_000);
     expect((await statusOf(alice)).length).toBeGreaterThan(0);
   }, 45_000);
+
+  it('headers that never end are cut within the 10 s headers timeout (PROTOCOL.md §7)', async () => {
+    const { answer, ms } = await stalledHeaders;
+    expect(answer).not.toMatch(/^hung/);
+    expect(ms).toBeLessThan(13_000);
+  }, 45_000);
+
+  it('a chunked body that passes 4 MiB is refused TooLarge as it streams', async () => {
+    const chunk = new Uint8Array(256 << 10).fill(0x20);
+    let n = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (n++ < 24) c.enqueue(chunk);
+        else c.close();
+      },
+    });
+    const res = await fetch(svc.url, { method: 'POST', body, duplex: 'half' } as RequestInit).catch((e: unknown) => e);
+    if (res instanceof Response) {
+      expect(res.status).toBe(413);
+    } else {
+      // A cut connection is acceptable only if meshd still serves.
+      expect(String(res)).toMatch(/fetch failed|socket|reset/i);
+    }
+    expect((await statusOf(alice)).length).toBeGreaterThan(0);
+  });
 });
