@@ -134,7 +134,7 @@ describe('meshd review: authentication', () => {
     for (const [type, extra] of [
       ['DownloadRequest', { Select: [{ Container: 'MMM_Credential', IndexMin: 0 }] }],
       ['TransactRequest', { Updates: [{ Container: 'MMM_Task', Index: -1, Digest: '', Envelopes: ['AA'] }] }],
-    ] as const) {
+    ] as [string, JsonObject][]) {
       const r = await post((await signRequest(type, { ...deviceFields(bob, alice.profileUdf), ...extra }, bob.signer)).bytes);
       expect(r.status, type).toBe(403);
       expect((await outcome(r.text)).Error).toBe('NotAuthorized');
@@ -243,18 +243,17 @@ describe('meshd review: freshness and binding', () => {
     });
     await expect(forwarding.status(alice)).rejects.toMatchObject({ code: 'SIGNATURE_INVALID' });
     // An answer to a concurrent request of another type (a genuine, fresh answer of this host).
-    let swap: Uint8Array | undefined;
+    const swap: { body?: Uint8Array } = {};
     const swapping = await MeshClient.connect({
       url: svc.url, serviceUdf: svc.serviceUdf,
       transport: async (url, body) => {
         const a = await httpTransport(url, body);
-        if (swap === undefined) return a;
-        return { status: 200, body: swap };
+        return swap.body === undefined ? a : { status: 200, body: swap.body };
       },
     });
     const client = await MeshClient.connect({ url: svc.url, transport: httpTransport, serviceUdf: svc.serviceUdf });
     const sent = await signRequest('DownloadRequest', { ...deviceFields(alice), Select: [{ Container: 'MMM_Credential', IndexMin: 0 }] }, alice.signer);
-    swap = new TextEncoder().encode((await post(sent.bytes)).text);
+    swap.body = new TextEncoder().encode((await post(sent.bytes)).text);
     await expect(swapping.status(alice)).rejects.toMatchObject({ code: 'SIGNATURE_INVALID' });
     expect((await client.status(alice)).Status).toBe(201);
   });
@@ -286,7 +285,7 @@ describe('meshd review: Transact integrity and limits', () => {
   it('too many containers, frames or selects is TooLarge; a huge page request is bounded; deep payload JSON is BadRequest', async () => {
     const labels = ['MMM_Access', 'MMM_Application', 'MMM_Bookmark', 'MMM_Contact', 'MMM_Credential', 'MMM_Device', 'MMM_Member',
       'MMM_Network', 'MMM_Publication', 'MMM_Task', 'MMM_Inbound', 'MMM_Outbound', 'MMM_Local'];
-    const many = Array.from({ length: 40 }, (_, i) => ({ Container: labels[i % labels.length], Index: -1, Digest: '', Envelopes: ['AA'] }));
+    const many = Array.from({ length: 40 }, (_, i) => ({ Container: labels[i % labels.length] as string, Index: -1, Digest: '', Envelopes: ['AA'] }));
     let r = await post((await signRequest('TransactRequest', { ...deviceFields(alice), Updates: many }, alice.signer)).bytes);
     expect(r.status).toBe(413);
     r = await post((await signRequest('TransactRequest', { ...deviceFields(alice), Updates: [{ Container: 'MMM_Task', Index: -1, Digest: '', Envelopes: Array(1100).fill('AA') }] }, alice.signer)).bytes);
