@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -30,6 +31,34 @@ let bob: DeviceCredential;
 let aliceDir: string;
 /** A request whose body stops after two bytes, started in beforeAll so its wait overlaps the other tests. */
 let stalled: Promise<{ answer: string; ms: number }>;
+
+/** The client against a service that trickles its answer one byte every 2 s, likewise. */
+let trickled: Promise<{ outcome: string; ms: number }>;
+let trickler: Server | undefined;
+
+function trickle(): Promise<{ outcome: string; ms: number }> {
+  return new Promise((resolve) => {
+    const timers: NodeJS.Timeout[] = [];
+    trickler = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write('[');
+      timers.push(setInterval(() => res.write(' '), 2000));
+    });
+    trickler.listen(0, '127.0.0.1', () => {
+      const port = (trickler?.address() as { port: number }).port;
+      const started = Date.now();
+      const cap = setTimeout(() => resolve({ outcome: 'hung', ms: Date.now() - started }), 22_000);
+      void httpTransport(`http://127.0.0.1:${port}/.well-known/mmm/`, new Uint8Array([0x7b, 0x7d])).then(
+        () => 'answered', (e: unknown) => `refused: ${String(e)}`,
+      ).then((outcome) => {
+        clearTimeout(cap);
+        resolve({ outcome, ms: Date.now() - started });
+      });
+    });
+    trickler.on('close', () => timers.forEach(clearInterval));
+  });
+}
 
 /** A request whose headers never end (slowloris), likewise. */
 let stalledHeaders: Promise<{ answer: string; ms: number }>;
@@ -77,9 +106,12 @@ beforeAll(async () => {
   alice = await credentialOf(aliceDir);
   bob = await credentialOf(join(root, 'bob'));
   stalled = stall(svc.port);
+  trickled = trickle();
   stalledHeaders = stall(svc.port, 'POST /.well-known/mmm/ HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n', 20_000);
 }, 60_000);
 afterAll(async () => {
+  trickler?.closeAllConnections();
+  trickler?.close();
   await Promise.all([svc?.stop(), other?.stop()]);
   rmSync(root, { recursive: true, force: true });
 });
@@ -471,6 +503,12 @@ describe('meshd review: slow bodies (last, so its wait overlaps the tests above)
     const { answer, ms } = await stalledHeaders;
     expect(answer).not.toMatch(/^hung/);
     expect(ms).toBeLessThan(13_000);
+  }, 45_000);
+
+  it('the client gives up on a service that trickles its answer (a whole-answer deadline, not only an idle timeout)', async () => {
+    const { outcome, ms } = await trickled;
+    expect(outcome, `after ${ms} ms`).toMatch(/^refused: .*UNAVAILABLE|^refused/);
+    expect(ms).toBeLessThan(20_000);
   }, 45_000);
 
   it('a chunked body that passes 4 MiB is refused TooLarge as it streams', async () => {
