@@ -151,11 +151,11 @@ async function freshKeys(): Promise<{ signer: ReturnType<typeof localSigner>; ad
 }
 
 describe('meshd review: authentication', () => {
-  it('a ConnectionDevice naming alice but signed by a key of the request (not her admin key) is NotAuthorized', async () => {
+  it('a ConnectionDevice naming alice, signed by another account\'s admin key, carrying the request\'s key, is NotAuthorized', async () => {
     const m = await freshKeys();
     const forged = await seal(meshObject('ConnectionDevice', {
       Authority: alice.profileUdf, Subject: m.udf, Signature: keyDataOf(m.signer.publicKey),
-    } as never) as never, { signer: m.signer });
+    } as never) as never, { signer: m.admin });
     const req = await signRequest('StatusRequest', { Account: alice.profileUdf, EnvelopedConnectionDevice: forged.$envelope as JsonValue[] }, m.signer);
     const r = await post(req.bytes);
     expect(r.status).toBe(403);
@@ -355,33 +355,34 @@ describe('meshd review: hostile bodies in a loop', () => {
       JSON.stringify([good[0], good[1], { signatures: [{}, {}, {}] }]),
       JSON.stringify([good[0], good[1], good[2], good[2]]),
     ];
+    // Field cases go as bob, so the account rate limit (50/s) leaves alice's final check alone.
     const fieldCases: [string, JsonObject][] = [
       ['StatusRequest', { Account: 5 }], ['StatusRequest', { Account: '../../../../etc/passwd', EnvelopedConnectionDevice: [] }],
-      ['StatusRequest', { Account: 'x'.repeat(10_000) }], ['StatusRequest', { ...deviceFields(alice), EnvelopedConnectionDevice: 'x' }],
-      ['StatusRequest', { ...deviceFields(alice), EnvelopedConnectionDevice: [{}, '!!', {}] }],
-      ['StatusRequest', { ...deviceFields(alice), EnvelopedConnectionDevice: [1, 2, 3] }],
-      ['StatusRequest', { ...deviceFields(alice), Catalogs: 'MMM_Device' }], ['StatusRequest', { ...deviceFields(alice), Catalogs: [1, null, {}] }],
-      ['DownloadRequest', { ...deviceFields(alice), Select: [{ Container: 'MMM_Credential', IndexMin: -5 }] }],
-      ['DownloadRequest', { ...deviceFields(alice), Select: [{ Container: 'MMM_Credential', IndexMin: '0' }] }],
-      ['DownloadRequest', { ...deviceFields(alice), Select: [{ Container: 'MMM_Credential', IndexMin: 1e300 }] }],
-      ['DownloadRequest', { ...deviceFields(alice), Select: [{ Container: 'MMM_Credential', IndexMin: 5, IndexMax: 2 }] }],
-      ['DownloadRequest', { ...deviceFields(alice), Select: [5] }], ['DownloadRequest', { ...deviceFields(alice), Select: { a: 1 } }],
-      ['DownloadRequest', { ...deviceFields(alice), Select: [{ Container: '../x' }] }],
-      ['TransactRequest', { ...deviceFields(alice), Updates: [] }], ['TransactRequest', { ...deviceFields(alice), Updates: 'x' }],
-      ['TransactRequest', { ...deviceFields(alice), Updates: [{ Container: 'MMM_Task', Index: 'x', Envelopes: ['AA'] }] }],
-      ['TransactRequest', { ...deviceFields(alice), Updates: [{ Container: 'MMM_Task', Index: -1, Digest: 5, Envelopes: ['AA'] }] }],
-      ['TransactRequest', { ...deviceFields(alice), Updates: [{ Container: 'MMM_Task', Index: -1, Digest: '***', Envelopes: ['AA'] }] }],
-      ['TransactRequest', { ...deviceFields(alice), Updates: [{ Container: 'MMM_Task', Index: -1, Digest: '', Envelopes: ['***', 5] }] }],
-      ['TransactRequest', { ...deviceFields(alice), Updates: [{ Container: 'MMM_Task', Index: -1, Digest: '', Envelopes: [''] }] }],
-      ['TransactRequest', { ...deviceFields(alice), Updates: [{ Container: 'MMM_Task', Index: -1, Digest: '', Envelopes: ['AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'] }] }],
-      ['TransactRequest', { ...deviceFields(alice), Updates: [{ Container: 'MMM_Task', Index: 7, Digest: 'AAAA', Envelopes: ['AA'] }] }],
-      ['TransactRequest', { ...deviceFields(alice), Updates: [{ Container: 'MMM_Task', Index: -1, Digest: '', Envelopes: ['AA'] }, { Container: 'mmm_task', Index: -1, Digest: '', Envelopes: ['AA'] }] }],
+      ['StatusRequest', { Account: 'x'.repeat(10_000) }], ['StatusRequest', { ...deviceFields(bob), EnvelopedConnectionDevice: 'x' }],
+      ['StatusRequest', { ...deviceFields(bob), EnvelopedConnectionDevice: [{}, '!!', {}] }],
+      ['StatusRequest', { ...deviceFields(bob), EnvelopedConnectionDevice: [1, 2, 3] }],
+      ['StatusRequest', { ...deviceFields(bob), Catalogs: 'MMM_Device' }], ['StatusRequest', { ...deviceFields(bob), Catalogs: [1, null, {}] }],
+      ['DownloadRequest', { ...deviceFields(bob), Select: [{ Container: 'MMM_Credential', IndexMin: -5 }] }],
+      ['DownloadRequest', { ...deviceFields(bob), Select: [{ Container: 'MMM_Credential', IndexMin: '0' }] }],
+      ['DownloadRequest', { ...deviceFields(bob), Select: [{ Container: 'MMM_Credential', IndexMin: 1e300 }] }],
+      ['DownloadRequest', { ...deviceFields(bob), Select: [{ Container: 'MMM_Credential', IndexMin: 5, IndexMax: 2 }] }],
+      ['DownloadRequest', { ...deviceFields(bob), Select: [5] }], ['DownloadRequest', { ...deviceFields(bob), Select: { a: 1 } }],
+      ['DownloadRequest', { ...deviceFields(bob), Select: [{ Container: '../x' }] }],
+      ['TransactRequest', { ...deviceFields(bob), Updates: [] }], ['TransactRequest', { ...deviceFields(bob), Updates: 'x' }],
+      ['TransactRequest', { ...deviceFields(bob), Updates: [{ Container: 'MMM_Task', Index: 'x', Envelopes: ['AA'] }] }],
+      ['TransactRequest', { ...deviceFields(bob), Updates: [{ Container: 'MMM_Task', Index: -1, Digest: 5, Envelopes: ['AA'] }] }],
+      ['TransactRequest', { ...deviceFields(bob), Updates: [{ Container: 'MMM_Task', Index: -1, Digest: '***', Envelopes: ['AA'] }] }],
+      ['TransactRequest', { ...deviceFields(bob), Updates: [{ Container: 'MMM_Task', Index: -1, Digest: '', Envelopes: ['***', 5] }] }],
+      ['TransactRequest', { ...deviceFields(bob), Updates: [{ Container: 'MMM_Task', Index: -1, Digest: '', Envelopes: [''] }] }],
+      ['TransactRequest', { ...deviceFields(bob), Updates: [{ Container: 'MMM_Task', Index: -1, Digest: '', Envelopes: ['AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'] }] }],
+      ['TransactRequest', { ...deviceFields(bob), Updates: [{ Container: 'MMM_Task', Index: 7, Digest: 'AAAA', Envelopes: ['AA'] }] }],
+      ['TransactRequest', { ...deviceFields(bob), Updates: [{ Container: 'MMM_Task', Index: -1, Digest: '', Envelopes: ['AA'] }, { Container: 'mmm_task', Index: -1, Digest: '', Envelopes: ['AA'] }] }],
       ['BindRequest', { AccountAddress: 5, EnvelopedProfileAccount: [] }], ['BindRequest', { AccountAddress: 'a@example.com', EnvelopedProfileAccount: 'x' }],
       ['BindRequest', { AccountAddress: 'a@example.com', EnvelopedProfileAccount: [{}, '!!', {}] }],
       ['BindRequest', { AccountAddress: 'a@example.com', EnvelopedProfileAccount: alice.connection.$envelope as JsonValue[] }],
       ['UnbindRequest', { Account: [] }], ['UnbindRequest', {}], ['NoSuchRequest', {}],
     ];
-    for (const [type, fields] of fieldCases) bodies.push((await signRequest(type, fields, alice.signer)).bytes);
+    for (const [type, fields] of fieldCases) bodies.push((await signRequest(type, fields, bob.signer)).bytes);
     const logsBefore = svc.logs.length;
     const wrong: string[] = [];
     // Three rounds; the envelope-level bodies cost no crypto, the signed ones are each new RIDs once.
