@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +31,8 @@ let bob: DeviceCredential;
 let aliceDir: string;
 /** A request whose body stops after two bytes, started in beforeAll so its wait overlaps the other tests. */
 let stalled: Promise<{ answer: string; ms: number }>;
+
+const sockets: Socket[] = [];
 
 /** The client against a service that trickles its answer one byte every 2 s, likewise. */
 let trickled: Promise<{ outcome: string; ms: number }>;
@@ -71,6 +73,7 @@ function stall(port: number, head = 'POST /.well-known/mmm/ HTTP/1.1\r\nHost: x\
     const s = connect(port, '127.0.0.1', () => {
       s.write(head);
     });
+    sockets.push(s);
     s.on('data', (d) => {
       got += d.toString();
       if (/\r\n\r\n/.test(got)) {
@@ -110,6 +113,7 @@ beforeAll(async () => {
   stalledHeaders = stall(svc.port, 'POST /.well-known/mmm/ HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n', 20_000);
 }, 60_000);
 afterAll(async () => {
+  sockets.forEach((s) => s.destroy());
   trickler?.closeAllConnections();
   trickler?.close();
   await Promise.all([svc?.stop(), other?.stop()]);
@@ -465,7 +469,7 @@ describe('meshd review: rate limit and the client', () => {
     }
   }, 30_000);
 
-  it('a service whose files were rolled back to an earlier state is refused by the client with exit 4', async () => {
+  it('a service whose files were rolled back, then forked, is refused by the client with exit 4', async () => {
     const d = await Meshd.start('example.com');
     try {
       const dir = join(root, 'erin');
@@ -477,6 +481,8 @@ describe('meshd review: rate limit and the client', () => {
       await d.stop();
       const saved = `${d.root}.saved`;
       cpSync(d.root, saved, { recursive: true });
+      const homeSaved = `${dir}.saved`;
+      cpSync(dir, homeSaved, { recursive: true });
       await d.serve();
       expect((await mesh(['password', 'add', 'mail.example.com', 'erin2', '--password-file', pw], env)).code).toBe(0);
       expect((await mesh(['password', 'list'], env)).code).toBe(0);
@@ -486,6 +492,14 @@ describe('meshd review: rate limit and the client', () => {
       await d.serve();
       const r = await mesh(['password', 'list'], env);
       expect(r.code, r.stderr).toBe(4);
+      // A fork: the rolled-back service takes another frame at the index erin saw (from a copy
+      // of her home as it was then); erin's device, which saw the other frame there, refuses it.
+      const forkEnv = { env: { MESH_HOME: homeSaved, MESH_RESOLVE: d.resolve } };
+      const f = await mesh(['password', 'add', 'fork.example.com', 'mallory', '--password-file', pw], forkEnv);
+      expect(f.code, f.stderr).toBe(0);
+      const k = await mesh(['password', 'list'], env);
+      expect(k.code, k.stderr).toBe(4);
+      expect(k.stdout).not.toMatch(/fork\.example\.com/);
     } finally {
       await d.stop();
     }
