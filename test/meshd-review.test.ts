@@ -20,7 +20,7 @@ import type { JsonObject, JsonValue } from '../lib/index.js';
 import { mesh } from './helpers/mesh.js';
 import { Meshd } from './helpers/meshd.js';
 import { httpTransport } from '../cli/mesh/http.js';
-import { openStore } from '../server/store.js';
+import { openStore } from '../server/store/open.js';
 import { loadRoot } from '../server/root.js';
 
 const root = mkdtempSync(join(tmpdir(), 'meshd-review-'));
