@@ -112,7 +112,18 @@ export async function readEnvelope(bytes: Uint8Array, kind: 'request' | 'respons
   if (result.signatures.length > 1) refuse('BadRequest', 'more than one signature');
   const created = meta.created === undefined ? undefined : new Date(meta.created);
   if (created !== undefined && Number.isNaN(created.getTime())) refuse('BadRequest', 'Created is not a time');
-  return { bytes, type, fields, id, created, kid: result.signatures[0]?.kid, signed: result.signatures.length === 1 };
+  // The kid as written, not as the reader fills it in from a carried key (PROTOCOL.md §2).
+  return { bytes, type, fields, id, created, kid: writtenKid(outer), signed: result.signatures.length === 1 };
+}
+
+/** The `kid` of the envelope's signature entry as written (header or trailer), if it has one. */
+function writtenKid(outer: JsonValue[]): string | undefined {
+  for (const part of [outer[0], outer[2]]) {
+    const sigs = isJsonObject(part) ? part.signatures : undefined;
+    const first = Array.isArray(sigs) ? sigs[0] : undefined;
+    if (isJsonObject(first)) return typeof first.kid === 'string' ? first.kid : undefined;
+  }
+  return undefined;
 }
 
 /** BadSignature unless the envelope's one signature is by `key` under the purpose of `kind`. */
@@ -120,7 +131,9 @@ export async function verifyEnvelope(env: ReadEnvelope, key: MeshPublicKey, kind
   if (!env.signed) refuse('BadSignature', 'the envelope is not signed');
   if (key.crv !== 'Ed25519' && key.crv !== 'Ed448') throw new TypeError(`a ${key.crv} key does not sign`);
   const udf = keyUdf(key);
-  if (env.kid !== undefined && env.kid !== udf) refuse('BadSignature', `signed by ${env.kid.slice(0, 20)}, not by the expected key ${udf.slice(0, 20)}`);
+  // PROTOCOL.md §2: the entry's kid must name the expected key; an entry without one is refused.
+  if (env.kid === undefined) refuse('BadSignature', 'the signature entry names no kid');
+  if (env.kid !== udf) refuse('BadSignature', `signed by ${env.kid.slice(0, 20)}, not by the expected key ${udf.slice(0, 20)}`);
   try {
     await decodeEnvelopeBytes(env.bytes, {
       trustedSigners: [{ crv: key.crv, publicKey: key.public }], requireTrustedSignature: true, acceptLegacySignatures: false,
