@@ -81,10 +81,11 @@ export class MeshService {
     let device: string | undefined;
     try {
       if (!isRequestType(type)) refuse('Unknown', `${type.slice(0, 40)} is not a transaction this service serves`);
-      const a = typeof env.fields.Account === 'string' ? env.fields.Account : undefined;
-      if (a !== undefined && this.perAccount?.take(a, this.now()) === false) refuse('RateLimited', 'too many requests per second for this account');
+      // Before authentication only the client address is limited (above): an unsigned request
+      // naming an account must not drain that account's bucket (PROTOCOL.md §7).
       const who = await authenticate(env, this.ctx.store, this.now(), this.verified);
       account = who.account?.profileUdf ?? who.profile?.udf;
+      if (account !== undefined && this.perAccount?.take(account, this.now()) === false) refuse('RateLimited', 'too many requests per second for this account');
       device = who.deviceUdf;
       const answer = await this.dispatch(type, who);
       return await this.reply(type, env.id, answer, { request: type, rid: env.id, account, device });
