@@ -10,6 +10,7 @@
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import { readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { MMM_PATH, SERVICE_LIMITS, ServiceError, meshErrorBody, type MeshService } from '../lib/mesh/index.js';
 
@@ -61,9 +62,16 @@ function readBody(req: IncomingMessage, res: ServerResponse, log: Logger): Promi
       clearTimeout(timer);
       resolve(v);
     };
+    // A body that stops arriving is answered 408 at once (PROTOCOL.md §6, §7), not when it ends
+    // (it may never end): `Connection: close`, then the socket is destroyed.
     const timer = setTimeout(() => {
-      refuse(res, log, req, new ServiceError('Timeout', `the request body did not arrive within ${SERVICE_LIMITS.bodyTimeoutMs} ms`));
       finish(undefined);
+      const e = new ServiceError('Timeout', `the request body did not arrive within ${SERVICE_LIMITS.bodyTimeoutMs} ms`);
+      log.warn({ peer: req.socket.remoteAddress, status: e.status, error: e.error, msg: e.message }, 'refused');
+      req.removeAllListeners('data');
+      res.once('finish', () => req.socket.destroy());
+      res.once('close', () => req.socket.destroy());
+      send(res, e.status, meshErrorBody(e), true);
     }, SERVICE_LIMITS.bodyTimeoutMs);
     req.on('data', (c: Buffer) => {
       if (done) return;
@@ -107,12 +115,43 @@ export function createFront(o: FrontOptions): Server {
       if (!res.headersSent) send(res, 500, meshErrorBody(new ServiceError('ServerError', 'internal error')));
     }
   };
-  const options = { requestTimeout: SERVICE_LIMITS.bodyTimeoutMs + 5000, headersTimeout: SERVICE_LIMITS.bodyTimeoutMs, keepAliveTimeout: 5000 };
+  // connectionsCheckingInterval: node checks the headers/request timeouts every 30 s by default,
+  // so a connection whose headers never end would outlive the 10 s headers timeout (§7).
+  const options = {
+    requestTimeout: SERVICE_LIMITS.bodyTimeoutMs + 5000, headersTimeout: SERVICE_LIMITS.bodyTimeoutMs, keepAliveTimeout: 5000,
+    connectionsCheckingInterval: 1000,
+  };
   const server = o.cert !== undefined && o.key !== undefined
     ? createHttps({ ...options, cert: readFileSync(o.cert), key: readFileSync(o.key), minVersion: 'TLSv1.3' }, (q, s) => void handler(q, s))
     : createHttp(options, (q, s) => void handler(q, s));
   server.maxHeadersCount = 64;
+  capConnections(server);
   return server;
+}
+
+/** Open connections in all (server.maxConnections) and per client address (docs/LIMITS.md). */
+export const MAX_CONNECTIONS = 1024;
+export const MAX_CONNECTIONS_PER_ADDRESS = 64;
+
+/** One address cannot hold all the connections: past its cap a new one is closed at once. */
+function capConnections(server: Server): void {
+  server.maxConnections = MAX_CONNECTIONS;
+  const open = new Map<string, number>();
+  // 'connection' is the TCP socket, for HTTPS too (before its TLS handshake).
+  server.on('connection', (socket: Socket) => {
+    const peer = socket.remoteAddress ?? 'unknown';
+    const n = (open.get(peer) ?? 0) + 1;
+    if (n > MAX_CONNECTIONS_PER_ADDRESS) {
+      socket.destroy();
+      return;
+    }
+    open.set(peer, n);
+    socket.once('close', () => {
+      const left = (open.get(peer) ?? 1) - 1;
+      if (left <= 0) open.delete(peer);
+      else open.set(peer, left);
+    });
+  });
 }
 
 /** True for a loopback host (plain HTTP is allowed there only). */
