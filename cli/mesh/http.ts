@@ -13,9 +13,24 @@ import { MAX_RESPONSE_BYTES, type SrvRecord, type Transport } from '../../lib/me
 
 const TIMEOUT_MS = 15_000;
 
+/** The whole-request deadline (docs/LIMITS.md "client request time"): MESH_DEADLINE_MS, else 15 s. */
+function deadlineMs(): number {
+  const v = Number(process.env.MESH_DEADLINE_MS);
+  return Number.isFinite(v) && v > 0 ? v : TIMEOUT_MS;
+}
+
 export const httpTransport: Transport = (url, body) => new Promise((resolve, reject) => {
   const u = new URL(url);
-  const fail = (why: string, cause?: unknown) => reject(new DareError('UNAVAILABLE', `${u.origin}: ${why}`, { cause }));
+  const fail = (why: string, cause?: unknown) => {
+    clearTimeout(deadline);
+    reject(new DareError('UNAVAILABLE', `${u.origin}: ${why}`, { cause }));
+  };
+  // The idle timeout below does not end an answer that trickles in; this ends the whole request.
+  const limit = deadlineMs();
+  const deadline = setTimeout(() => {
+    req.destroy();
+    fail(`no whole answer within ${limit / 1000} s`);
+  }, limit);
   const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
   const req = send(u, {
     method: 'POST', timeout: TIMEOUT_MS,
@@ -32,7 +47,10 @@ export const httpTransport: Transport = (url, body) => new Promise((resolve, rej
       }
       chunks.push(c);
     });
-    res.on('end', () => resolve({ status: res.statusCode ?? 0, body: new Uint8Array(Buffer.concat(chunks)) }));
+    res.on('end', () => {
+      clearTimeout(deadline);
+      resolve({ status: res.statusCode ?? 0, body: new Uint8Array(Buffer.concat(chunks)) });
+    });
     res.on('error', (e) => fail(`the answer broke off (${e.message})`, e));
   });
   req.on('timeout', () => {
