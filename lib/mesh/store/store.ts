@@ -114,8 +114,11 @@ export interface AccountStore {
   /**
    * The replay cache: records `id` until `until` (ms since the epoch) and returns true, or
    * returns false when `id` is recorded and has not expired (a replayed request).
+   * `owner` (the authenticated account) names whose share of a bounded cache the id takes:
+   * a store that bounds its cache gives each owner a bounded share, so one account filling
+   * its share (UNAVAILABLE for it alone) does not lock the others out.
    */
-  remember(id: string, until: number): Promise<boolean>;
+  remember(id: string, until: number, owner?: string): Promise<boolean>;
   status(): Promise<StoreStatus>;
   close(): Promise<void>;
 }
