@@ -134,6 +134,8 @@ export async function authenticate(env: ReadEnvelope, store: AccountStore, now =
   if (env.created === undefined || Math.abs(env.created.getTime() - now) > LIMITS.skewMs) {
     refuse('Stale', `the request was created ${env.created?.toISOString() ?? 'at no stated time'}, outside ±${LIMITS.skewMs / 1000} s of the service's clock`);
   }
-  if (!(await store.remember(env.id, now + LIMITS.replayMs))) refuse('Replay', `request ${env.id.slice(0, 20)} was seen before`);
+  // The id takes a place in this account's share of the cache (one account cannot fill it for all).
+  const owner = result.account?.profileUdf ?? result.profile?.udf;
+  if (!(await store.remember(env.id, now + LIMITS.replayMs, owner))) refuse('Replay', `request ${env.id.slice(0, 20)} was seen before`);
   return result;
 }

@@ -309,6 +309,13 @@ describe('embedded store: reads and the replay cache', () => {
     for (const id of ['a', 'b', 'c']) expect(await small.remember(id, Date.now() + 60_000)).toBe(true);
     expect(await code(small.remember('d', Date.now() + 60_000))).toBe('UNAVAILABLE');
     await small.close();
+    // Each owner (account) has its own share: one that fills it is refused alone.
+    const shared = await openEmbeddedStore(fresh(), { maxReplayIds: 16, maxReplayIdsPerAccount: 2 });
+    for (const id of ['a1', 'a2']) expect(await shared.remember(id, Date.now() + 60_000, 'A')).toBe(true);
+    expect(await code(shared.remember('a3', Date.now() + 60_000, 'A'))).toBe('UNAVAILABLE');
+    expect(await shared.remember('b1', Date.now() + 60_000, 'B')).toBe(true);
+    expect(await shared.remember('a1', Date.now() + 60_000, 'A')).toBe(false);
+    await shared.close();
   });
 });
 

@@ -38,6 +38,8 @@ export interface EmbeddedStoreOptions {
   readonly maxOutcomes?: number;
   /** Live request ids the replay cache holds (default 250,000). */
   readonly maxReplayIds?: number;
+  /** Live request ids one owner (account) may hold (default: min(30 000, an eighth of maxReplayIds)). */
+  readonly maxReplayIdsPerAccount?: number;
   /** Accounts kept open at once (default 256). */
   readonly maxOpenAccounts?: number;
 }
@@ -122,7 +124,7 @@ class EmbeddedStore implements AccountStore {
       if ((await pathKind(path)) === undefined) await createSequenceFile(path, lock, CATALOG_CONTENT_TYPE);
       else await removeTemporaries(path);
       catalog = await Catalog.open(path);
-      replay = await ReplayCache.open(`${root}/replay.dlog`, lock, o.maxReplayIds ?? 250_000);
+      replay = await ReplayCache.open(`${root}/replay.dlog`, lock, o.maxReplayIds ?? 250_000, o.maxReplayIdsPerAccount);
       const s = new EmbeddedStore(root, lock, catalog, replay, o);
       await s.recover();
       return s;
@@ -293,9 +295,9 @@ class EmbeddedStore implements AccountStore {
     return this.withAccount(profileUdf, (a) => a.transact(requestId, appends));
   }
 
-  remember(id: string, until: number): Promise<boolean> {
+  remember(id: string, until: number, owner?: string): Promise<boolean> {
     this.usable();
-    return this.replay.remember(id, until);
+    return this.replay.remember(id, until, owner);
   }
 
   async status(): Promise<StoreStatus> {
