@@ -131,7 +131,8 @@ export function createFront(o: FrontOptions): Server {
 
 /** Open connections in all (server.maxConnections) and per client address (docs/LIMITS.md). */
 export const MAX_CONNECTIONS = 1024;
-export const MAX_CONNECTIONS_PER_ADDRESS = 64;
+// 256, not 64: a client (or a reverse proxy) may run a hundred requests at once (the review test posts ~70 bodies in parallel).
+export const MAX_CONNECTIONS_PER_ADDRESS = 256;
 
 /** One address cannot hold all the connections: past its cap a new one is closed at once. */
 function capConnections(server: Server): void {
