@@ -150,6 +150,12 @@ async function download(client: MeshClient, cred: DeviceCredential, label: Store
   return state;
 }
 
+/** Cuts the replica back to frame `index` and appends this device's `own` frames again, verbatim. */
+async function restore(path: string, index: number, own: readonly Uint8Array[]): Promise<void> {
+  const state = await cutSequence(path, index);
+  if (own.length > 0) await appendFrames(path, await checkFrames(state, [...own]));
+}
+
 /**
  * True when the service's frames after the seen head are this device's own pending frames
  * (an upload that landed but whose answer was lost): then nothing needs rebasing.
@@ -199,20 +205,30 @@ async function round(ctx: AccountContext, client: MeshClient, cred: DeviceCreden
       if (upto === r.index - seen.index) heads.set(label, { index: r.index, apex: r.apex.slice() });
     } else if (r.index > seen.index) {
       const pending = local.index > seen.index ? await pendingEntries(ctx, label, seen) : undefined;
+      // This device's frames past the seen head, kept to put back verbatim if the download fails.
+      const own = pending === undefined ? [] : (await readFrames(path, seen.index + 1, { maxFrames: local.index - seen.index, maxBytes: 1 << 30 })).frames;
       if (pending !== undefined) local = await cutSequence(path, seen.index);
       if (local.index !== seen.index || !sameBytes(local.apex, seen.apex)) {
         throw new DareError('MERKLE_MISMATCH', `${path}: the local ${label} does not end at the head last seen at the service`);
       }
       if (pending !== undefined) await pendingDeletions(ctx, label, pending, seen);
-      local = await download(client, cred, label, path, local, r.index);
+      const record = ctx.record;
+      try {
+        local = await download(client, cred, label, path, local, r.index);
+        if (label === 'MMM_Device') {
+          const signers = await deviceSigners(ctx);
+          ctx.record = { ...ctx.record, signers };
+        }
+        // The downloaded tail must be signed by one of the account's devices (opening to write checks it).
+        await (await ctx.openCatalog(label, true)).close();
+      } catch (e) {
+        // Frames that fail a check are not kept: the replica goes back to the head it had.
+        ctx.record = record;
+        await restore(path, seen.index, own);
+        throw e;
+      }
       report.downloaded[label] = (report.downloaded[label] ?? 0) + (r.index - seen.index);
       heads.set(label, { index: local.index, apex: local.apex.slice() });
-      if (label === 'MMM_Device') {
-        const signers = await deviceSigners(ctx);
-        ctx.record = { ...ctx.record, signers };
-      }
-      // The downloaded tail must be signed by one of the account's devices (opening to write checks it).
-      await (await ctx.openCatalog(label, true)).close();
       if (pending !== undefined && pending.size > 0) {
         await reapply(ctx, label, pending);
         report.rebased.push(label);
