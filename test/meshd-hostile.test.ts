@@ -11,11 +11,11 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  AccountContext, MeshClient, MeshHome, deviceCredential, readBinding, readEnvelope, signRequest, type DeviceCredential,
+  MeshClient, readEnvelope, signRequest, type DeviceCredential,
 } from '../lib/mesh/index.js';
 import type { JsonObject } from '../lib/index.js';
 import { mesh } from './helpers/mesh.js';
-import { Meshd } from './helpers/meshd.js';
+import { Meshd, credentialOf } from './helpers/meshd.js';
 import { httpTransport } from '../cli/mesh/http.js';
 
 const root = mkdtempSync(join(tmpdir(), 'meshd-hostile-'));
@@ -24,16 +24,6 @@ let other: Meshd;
 let alice: DeviceCredential;
 let bobUdf: string;
 let aliceDir: string;
-
-async function credentialOf(dir: string): Promise<DeviceCredential> {
-  const h = await MeshHome.open(dir);
-  try {
-    const ctx = new AccountContext(h, await h.account());
-    return await deviceCredential(ctx, readBinding(ctx.record) as NonNullable<ReturnType<typeof readBinding>>);
-  } finally {
-    await h.close();
-  }
-}
 
 beforeAll(async () => {
   [svc, other] = await Promise.all([Meshd.start('example.com'), Meshd.start('example.com')]);

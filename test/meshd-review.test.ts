@@ -13,12 +13,11 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  AccountContext, MeshClient, MeshHome, MeshService, openEmbeddedStore, replicaFrameChecker, createProfile, deviceCredential, generateMeshSeed, keyDataOf, localSigner, meshObject,
-  readBinding, readEnvelope, seal, signRequest, type DeviceCredential,
+  MeshClient, MeshService, openEmbeddedStore, replicaFrameChecker, createProfile, generateMeshSeed, keyDataOf, localSigner, meshObject, readEnvelope, seal, signRequest, type DeviceCredential,
 } from '../lib/mesh/index.js';
 import type { JsonObject, JsonValue } from '../lib/index.js';
 import { mesh } from './helpers/mesh.js';
-import { Meshd } from './helpers/meshd.js';
+import { Meshd, credentialOf } from './helpers/meshd.js';
 import { httpTransport } from '../cli/mesh/http.js';
 import { openStore } from '../server/store/open.js';
 import { loadRoot } from '../server/root.js';
@@ -88,16 +87,6 @@ function stall(port: number, head = 'POST /.well-known/mmm/ HTTP/1.1\r\nHost: x\
       done(`hung: ${got}`);
     }, cap);
   });
-}
-
-async function credentialOf(dir: string): Promise<DeviceCredential> {
-  const h = await MeshHome.open(dir);
-  try {
-    const ctx = new AccountContext(h, await h.account());
-    return await deviceCredential(ctx, readBinding(ctx.record) as NonNullable<ReturnType<typeof readBinding>>);
-  } finally {
-    await h.close();
-  }
 }
 
 beforeAll(async () => {

@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { AccountContext, MeshHome, deviceCredential, readBinding, type DeviceCredential } from '../../lib/mesh/index.js';
+
 export const MESHD_BIN = fileURLToPath(new URL('../../bin/meshd.js', import.meta.url));
 
 export interface MeshdLog {
@@ -117,5 +119,16 @@ export class Meshd {
 
   get alive(): boolean {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+}
+
+/** The connected-device credential of the account in the home at `dir` (what signs its requests). */
+export async function credentialOf(dir: string): Promise<DeviceCredential> {
+  const h = await MeshHome.open(dir);
+  try {
+    const ctx = new AccountContext(h, await h.account());
+    return await deviceCredential(ctx, readBinding(ctx.record) as NonNullable<ReturnType<typeof readBinding>>);
+  } finally {
+    await h.close();
   }
 }

@@ -21,13 +21,11 @@ import {
   DareError, appendFrames, base64urlDecode, base64urlEncode, checkFrames, cutSequence, isJsonObject, readFrames,
   readReplicaState, type JsonObject, type ReplicaState,
 } from '../../index.js';
-import { decodeMeshObject, type MeshObject } from '../schema/index.js';
-import { publicKeyOfKeyData } from '../keys/key-data.js';
-import { samePublicKey, type MeshPublicKey } from '../keys/mesh-key.js';
+import type { MeshPublicKey } from '../keys/mesh-key.js';
 import { localSigner } from '../keys/signer.js';
-import { open } from '../enveloped.js';
 import type { StoreLabel } from '../labels.js';
-import { MAX_ENTRY_BYTES, type AccountContext } from '../home/account.js';
+import type { AccountContext } from '../home/account.js';
+import { deviceSigners } from '../home/device-signers.js';
 import { ServiceError } from '../service/protocol.js';
 import type { DeviceCredential, MeshClient } from './client.js';
 import { NO_HEAD, bindingJson, readBinding, type SeenHead, type ServiceBindingRecord } from './binding.js';
@@ -69,22 +67,13 @@ async function saveRecord(ctx: AccountContext, b: ServiceBindingRecord, signers?
 }
 
 /** The Signature keys of the devices MMM_Device lists, each ConnectionDevice under the admin key. */
-async function deviceSigners(ctx: AccountContext): Promise<MeshPublicKey[]> {
-  const out: MeshPublicKey[] = [...ctx.record.signers];
-  const admin = publicKeyOfKeyData((await ctx.profile()).AdministratorSignature, 'AdministratorSignature', ['Ed25519', 'Ed448']);
+async function signersOfDevices(ctx: AccountContext): Promise<MeshPublicKey[]> {
   const c = await ctx.openCatalog('MMM_Device');
   try {
-    for await (const [, bytes] of c.entries()) {
-      const entry = decodeMeshObject(bytes, 'CatalogedDevice', { maxBytes: MAX_ENTRY_BYTES }) as MeshObject<'CatalogedDevice'>;
-      if (entry.EnvelopedConnectionDevice === undefined) continue;
-      const { object } = await open(entry.EnvelopedConnectionDevice, { expect: 'ConnectionDevice', signers: [admin] });
-      const key = publicKeyOfKeyData((object as MeshObject<'ConnectionDevice'>).Signature, 'ConnectionDevice Signature', ['Ed25519', 'Ed448']);
-      if (!out.some((k) => samePublicKey(k, key))) out.push(key);
-    }
+    return await deviceSigners(ctx, c);
   } finally {
     await c.close();
   }
-  return out;
 }
 
 /** A pending change: an entry's value now, or its deletion. */
@@ -216,7 +205,7 @@ async function round(ctx: AccountContext, client: MeshClient, cred: DeviceCreden
       try {
         local = await download(client, cred, label, path, local, r.index);
         if (label === 'MMM_Device') {
-          const signers = await deviceSigners(ctx);
+          const signers = await signersOfDevices(ctx);
           ctx.record = { ...ctx.record, signers };
         }
         // The downloaded tail must be signed by one of the account's devices (opening to write checks it).

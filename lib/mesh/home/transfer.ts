@@ -23,13 +23,12 @@ import {
   ArchiveReader, ArchiveWriter, Catalog, DareError, addPath, encodeJson, extractArchive, isJsonObject, makePrivateDirectory, pathKind,
   removePath, renamePath, temporaryName, utf8, type JsonValue,
 } from '../../index.js';
-import { decodeMeshObject, parseMeshJson, type MeshObject } from '../schema/index.js';
-import { open } from '../enveloped.js';
-import { publicKeyOfKeyData } from '../keys/key-data.js';
-import { samePublicKey, type MeshPublicKey } from '../keys/mesh-key.js';
+import { parseMeshJson } from '../schema/index.js';
+import type { MeshPublicKey } from '../keys/mesh-key.js';
 import { storeLabel, type StoreLabel } from '../labels.js';
 import { MAX_ENTRY_BYTES, type AccountContext } from './account.js';
 import { accountDir, catalogFile } from './layout.js';
+import { deviceSigners } from './device-signers.js';
 
 export const EXPORT_MANIFEST = 'account.json';
 const MAX_MANIFEST = 1 << 20;
@@ -153,22 +152,13 @@ export async function importAccount(ctx: AccountContext, path: string): Promise<
  * each device whose ConnectionDevice the account's AdministratorSignature key signed.
  */
 async function importedSigners(ctx: AccountContext, deviceFile: string, present: boolean): Promise<MeshPublicKey[]> {
-  const out: MeshPublicKey[] = [...ctx.record.signers];
-  if (!present) return out;
-  const admin = publicKeyOfKeyData((await ctx.profile()).AdministratorSignature, 'AdministratorSignature', ['Ed25519', 'Ed448']);
+  if (!present) return [...ctx.record.signers];
   const c = await Catalog.open(deviceFile, { secret: await ctx.storeSecret('MMM_Device'), readOnly: true, maxValueBytes: MAX_ENTRY_BYTES });
   try {
-    for await (const [, bytes] of c.entries()) {
-      const entry = decodeMeshObject(bytes, 'CatalogedDevice', { maxBytes: MAX_ENTRY_BYTES }) as MeshObject<'CatalogedDevice'>;
-      if (entry.EnvelopedConnectionDevice === undefined) malformed('a CatalogedDevice holds no ConnectionDevice');
-      const { object } = await open(entry.EnvelopedConnectionDevice, { expect: 'ConnectionDevice', signers: [admin] });
-      const key = publicKeyOfKeyData((object as MeshObject<'ConnectionDevice'>).Signature, 'ConnectionDevice Signature', ['Ed25519', 'Ed448']);
-      if (!out.some((k) => samePublicKey(k, key))) out.push(key);
-    }
+    return await deviceSigners(ctx, c, true);
   } finally {
     await c.close();
   }
-  return out;
 }
 
 /** Puts one checked catalog in place: replaces an empty local one, or adds the entries it lacks. */
