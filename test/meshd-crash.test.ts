@@ -5,10 +5,11 @@
  * at the service, and a fresh home downloads and checks every frame (no half-written one).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readFrames } from '../lib/index.js';
+import { Catalog, checkFrames, decodeReplicaState, encodeReplicaState, generateKeySet, readFrames } from '../lib/index.js';
+import { AccountContext, MeshHome, encodeMeshObject, meshObject, MESH_OBJECT_CONTENT_TYPE, openEmbeddedStore } from '../lib/mesh/index.js';
 import { field, mesh } from './helpers/mesh.js';
 import { Meshd } from './helpers/meshd.js';
 
@@ -130,5 +131,40 @@ describe('meshd: a service that lies or dies', () => {
     const mine = (JSON.parse((await h.m(['password', 'list', '--json'])).stdout) as { service: string }[]).map((e) => e.service).sort();
     const theirs = (JSON.parse((await fresh.m(['password', 'list', '--json'])).stdout) as { service: string }[]).map((e) => e.service).sort();
     expect(theirs).toEqual(mine);
+  });
+  it('a frame that chains but is signed by no device of the account is refused (exit 4), and the home keeps none of it', async () => {
+    const svc = await service();
+    const { h, udf } = await account(svc, 'erin@example.com', 2);
+    const local = join(h.dir, 'accounts', udf.replace(/-/g, ''), 'MMM_Credential.dcat');
+    // Someone who holds the catalog's key (a removed device, say) but no device key of the
+    // account writes an entry on a copy and signs it with a key of their own.
+    const home = await MeshHome.open(h.dir);
+    const secret = await new AccountContext(home, await home.account()).storeSecret('MMM_Credential');
+    await home.close();
+    const copy = join(root, `forged${n++}.dcat`);
+    copyFileSync(local, copy);
+    const before = readFileSync(local);
+    const from = (await readFrames(local, 0, { maxFrames: 100, maxBytes: 1 << 24 })).frames.length;
+    const c = await Catalog.open(copy, { secret, signer: generateKeySet().signature, signFrames: true, sealOnClose: false });
+    await c.put('forged.example', encodeMeshObject(meshObject('CatalogedCredential', { Service: 'forged.example', Username: 'mallory', Password: 'Forged-Pw-9931' })), { contentType: MESH_OBJECT_CONTENT_TYPE });
+    await c.close();
+    const forged = (await readFrames(copy, from, { maxFrames: 100, maxBytes: 1 << 24 })).frames;
+    expect(forged.length).toBeGreaterThan(0);
+    // The service's store takes it (it checks chains, not who signed a catalog entry).
+    await svc.stop();
+    const store = await openEmbeddedStore(svc.root);
+    const [head] = await store.heads(udf, ['MMM_Credential']);
+    const checked = await checkFrames(decodeReplicaState(head!.frontier), [...forged]);
+    const next = { container: 'MMM_Credential', index: checked.state.index, apex: checked.state.apex, frontier: encodeReplicaState(checked.state) };
+    expect((await store.transact(udf, 'forged-1', [{ container: 'MMM_Credential', expected: head!, frames: forged, next }])).accepted).toBe(true);
+    await store.close();
+    await svc.serve();
+    for (let round = 0; round < 2; round++) {
+      // Refused every time: the first sync keeps nothing it refused, so the second cannot take it as its own.
+      const r = await h.m(['password', 'list']);
+      expect(r.code, `round ${round}: ${r.stderr}`).toBe(4);
+      expect(r.stdout).not.toContain('forged.example');
+      expect(readFileSync(local).equals(before), `round ${round}: the home's replica is as it was`).toBe(true);
+    }
   });
 });
