@@ -15,7 +15,7 @@ import {
 } from '../lib/mesh/index.js';
 import type { JsonObject } from '../lib/index.js';
 import { mesh } from './helpers/mesh.js';
-import { Meshd, credentialOf } from './helpers/meshd.js';
+import { Meshd, aliceAndBob } from './helpers/meshd.js';
 import { httpTransport } from '../cli/mesh/http.js';
 
 const root = mkdtempSync(join(tmpdir(), 'meshd-hostile-'));
@@ -26,13 +26,9 @@ let bobUdf: string;
 let aliceDir: string;
 
 beforeAll(async () => {
-  [svc, other] = await Promise.all([Meshd.start('example.com'), Meshd.start('example.com')]);
-  aliceDir = join(root, 'alice');
-  const env = (d: string) => ({ env: { MESH_HOME: d, MESH_RESOLVE: svc.resolve } });
-  expect((await mesh(['account', 'create', 'alice@example.com'], env(aliceDir))).code).toBe(0);
-  expect((await mesh(['account', 'create', 'bob@example.com'], env(join(root, 'bob')))).code).toBe(0);
-  alice = await credentialOf(aliceDir);
-  bobUdf = (await credentialOf(join(root, 'bob'))).profileUdf;
+  let bob: DeviceCredential;
+  ({ svc, other, aliceDir, alice, bob } = await aliceAndBob(root));
+  bobUdf = bob.profileUdf;
 });
 afterAll(async () => {
   await Promise.all([svc?.stop(), other?.stop()]);

@@ -17,7 +17,7 @@ import {
 } from '../lib/mesh/index.js';
 import type { JsonObject, JsonValue } from '../lib/index.js';
 import { mesh } from './helpers/mesh.js';
-import { Meshd, credentialOf } from './helpers/meshd.js';
+import { Meshd, aliceAndBob, credentialOf } from './helpers/meshd.js';
 import { httpTransport } from '../cli/mesh/http.js';
 import { openStore } from '../server/store/open.js';
 import { loadRoot } from '../server/root.js';
@@ -27,7 +27,6 @@ let svc: Meshd;
 let other: Meshd;
 let alice: DeviceCredential;
 let bob: DeviceCredential;
-let aliceDir: string;
 /** A request whose body stops after two bytes, started in beforeAll so its wait overlaps the other tests. */
 let stalled: Promise<{ answer: string; ms: number }>;
 
@@ -90,13 +89,7 @@ function stall(port: number, head = 'POST /.well-known/mmm/ HTTP/1.1\r\nHost: x\
 }
 
 beforeAll(async () => {
-  [svc, other] = await Promise.all([Meshd.start('example.com'), Meshd.start('example.com')]);
-  aliceDir = join(root, 'alice');
-  const env = (d: string) => ({ env: { MESH_HOME: d, MESH_RESOLVE: svc.resolve } });
-  expect((await mesh(['account', 'create', 'alice@example.com'], env(aliceDir))).code).toBe(0);
-  expect((await mesh(['account', 'create', 'bob@example.com'], env(join(root, 'bob')))).code).toBe(0);
-  alice = await credentialOf(aliceDir);
-  bob = await credentialOf(join(root, 'bob'));
+  ({ svc, other, alice, bob } = await aliceAndBob(root));
   stalled = stall(svc.port);
   trickled = trickle();
   stalledHeaders = stall(svc.port, 'POST /.well-known/mmm/ HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n', 20_000);

@@ -7,18 +7,10 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { DareError } from '../errors.js';
+import { fileError as ioError } from './fs-error.js';
 import type { RandomAccessReader } from '../internal/random-access.js';
 
 const BLOCK = 64 * 1024;
-
-function ioError(e: unknown, path: string): DareError {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT') return new DareError('IO', `${path}: no such file or directory`, { cause: e });
-  if (code === 'EEXIST') return new DareError('OUTPUT_EXISTS', `${path}: already exists`, { cause: e });
-  if (code === 'ENOSPC') return new DareError('IO', `${path}: no space left on device`, { cause: e });
-  if (code === 'EACCES' || code === 'EPERM') return new DareError('IO', `${path}: permission denied`, { cause: e });
-  return new DareError('IO', `${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-}
 
 /**
  * Random access to a file, with a one-block cache so that walking frames (many

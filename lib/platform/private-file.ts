@@ -9,12 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DareError } from '../errors.js';
-
-function ioError(e: unknown, path: string): DareError {
-  const code = (e as NodeJS.ErrnoException).code;
-  const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : e instanceof Error ? e.message : String(e);
-  return new DareError('IO', `${path}: ${why}`, { cause: e });
-}
+import { fileError as ioError } from './fs-error.js';
 
 /** The file's bytes, or undefined when there is none; LIMIT_EXCEEDED above `max` bytes. */
 export async function readPrivateFile(path: string, max: number): Promise<Uint8Array | undefined> {

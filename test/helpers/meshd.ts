@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { mesh } from './mesh.js';
 import { AccountContext, MeshHome, deviceCredential, readBinding, type DeviceCredential } from '../../lib/mesh/index.js';
 
 export const MESHD_BIN = fileURLToPath(new URL('../../bin/meshd.js', import.meta.url));
@@ -131,4 +132,16 @@ export async function credentialOf(dir: string): Promise<DeviceCredential> {
   } finally {
     await h.close();
   }
+}
+
+/** Two services of example.com (the second an impostor with its own identity) and the homes of alice and bob, created at the first. */
+export async function aliceAndBob(root: string): Promise<{ svc: Meshd; other: Meshd; aliceDir: string; alice: DeviceCredential; bob: DeviceCredential }> {
+  const [svc, other] = await Promise.all([Meshd.start('example.com'), Meshd.start('example.com')]);
+  const aliceDir = join(root, 'alice');
+  const env = (d: string) => ({ env: { MESH_HOME: d, MESH_RESOLVE: svc.resolve } });
+  for (const [who, dir] of [['alice', aliceDir], ['bob', join(root, 'bob')]] as const) {
+    const r = await mesh(['account', 'create', `${who}@example.com`], env(dir));
+    if (r.code !== 0) throw new Error(`account create ${who}: ${r.stderr}`);
+  }
+  return { svc, other, aliceDir, alice: await credentialOf(aliceDir), bob: await credentialOf(join(root, 'bob')) };
 }
